@@ -1,0 +1,3 @@
+from kasumi.cli import main
+
+main()
