@@ -1,0 +1,1 @@
+"""Registry importers: one module per registry, sharing :mod:`kasumi.registry.importing`."""
