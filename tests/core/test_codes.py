@@ -67,7 +67,9 @@ def test_corporate_number_check_digit_round_trips(base):
     assert codes.validate_corporate_number(number) == number
 
 
-@given(st.text(alphabet="0123456789", min_size=5, max_size=5).filter(lambda s: 1 <= int(s[:2]) <= 47))
+@given(
+    st.text(alphabet="0123456789", min_size=5, max_size=5).filter(lambda s: 1 <= int(s[:2]) <= 47)
+)
 def test_local_government_code_check_digit_round_trips(base):
     code = base + codes.local_government_check_digit(base)
     assert codes.validate_local_government_code(code) == code

@@ -8,12 +8,22 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from kasumi.core.admin_scoping import OrganisationScopedAdmin, sees_everything, staff_user
+from kasumi.core.admin_scoping import (
+    OrganisationScopedAdmin,
+    RoleBasedAdmin,
+    has_role,
+    sees_everything,
+    staff_user,
+)
 from kasumi.core.models import ApiKey, Organisation, StaffRole, User
+from kasumi.core.roles import Role
+
+ANY_ROLE = frozenset(Role.values)
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganisationAdmin(RoleBasedAdmin):
+    view_roles = ANY_ROLE
     list_display = ["code", "name", "kind", "prefecture", "is_platform_operator", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["code", "name", "name_kana", "name_en"]
@@ -25,12 +35,6 @@ class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         user = staff_user(request)
         return qs.filter(pk=user.organisation_id if user else None)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return sees_everything(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return sees_everything(request)
-
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # organisations are deactivated, never deleted
 
@@ -39,9 +43,23 @@ class StaffRoleInline(admin.TabularInline):  # type: ignore[type-arg]
     model = StaffRole
     extra = 1
 
+    # Whoever may edit the staff account may edit its roles (within its organisation).
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return sees_everything(request) or has_role(
+            request, frozenset({Role.OPERATOR, Role.AUDITOR})
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return sees_everything(request) or has_role(request, frozenset({Role.OPERATOR}))
+
+    has_add_permission = has_change_permission  # type: ignore[assignment]
+    has_delete_permission = has_change_permission
+
 
 @admin.register(User)
-class StaffAdmin(OrganisationScopedAdmin, UserAdmin):  # type: ignore[misc]
+class StaffAdmin(OrganisationScopedAdmin, UserAdmin):  # type: ignore[misc,type-arg]
+    view_roles = frozenset({Role.OPERATOR, Role.AUDITOR})
+    edit_roles = frozenset({Role.OPERATOR})
     inlines = [StaffRoleInline]
     list_display = ["username", "first_name", "last_name", "organisation", "is_active"]
     list_filter = ["organisation__kind", "is_active", "roles__role"]
@@ -60,7 +78,17 @@ class StaffAdmin(OrganisationScopedAdmin, UserAdmin):  # type: ignore[misc]
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(OrganisationScopedAdmin):
-    list_display = ["name", "organisation", "role", "lookup", "created_at", "revoked_at", "last_used_at"]
+    view_roles = frozenset({Role.OPERATOR, Role.AUDITOR})
+    edit_roles = frozenset({Role.OPERATOR})
+    list_display = [
+        "name",
+        "organisation",
+        "role",
+        "lookup",
+        "created_at",
+        "revoked_at",
+        "last_used_at",
+    ]
     readonly_fields = ["lookup", "created_at", "last_used_at"]
     list_filter = ["role"]
 

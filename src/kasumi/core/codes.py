@@ -113,5 +113,7 @@ def validate_resident_code(code: str) -> str:
     _digits(code, 11, "resident record code")
     expected = resident_code_check_digit(code[:10])
     if code[10] != expected:
-        raise CodeError(f"resident record code {code}: check digit is {code[10]}, expected {expected}")
+        raise CodeError(
+            f"resident record code {code}: check digit is {code[10]}, expected {expected}"
+        )
     return code

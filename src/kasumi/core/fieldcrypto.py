@@ -35,7 +35,9 @@ def _keys() -> tuple[bytes, bytes]:
 def seal(plaintext: str, context: bytes) -> bytes:
     """Encrypt ``plaintext``; ``context`` (e.g. the column name) is authenticated."""
     nonce = os.urandom(12)
-    return bytes([_VERSION]) + nonce + AESGCM(_keys()[0]).encrypt(nonce, plaintext.encode(), context)
+    return (
+        bytes([_VERSION]) + nonce + AESGCM(_keys()[0]).encrypt(nonce, plaintext.encode(), context)
+    )
 
 
 def unseal(ciphertext: bytes, context: bytes) -> str:

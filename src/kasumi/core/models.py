@@ -103,8 +103,8 @@ class User(AbstractUser):
     )
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("staff account")
-        verbose_name_plural = _("staff accounts")
+        verbose_name = _("staff account")  # type: ignore[assignment]
+        verbose_name_plural = _("staff accounts")  # type: ignore[assignment]
 
     def role_set(self) -> frozenset[str]:
         cached: frozenset[str] | None = getattr(self, "_role_cache", None)
@@ -158,7 +158,9 @@ class ApiKey(models.Model):
 
     PREFIX = "ksm_"
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_keys")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="api_keys"
+    )
     name = models.CharField(_("name"), max_length=100)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     lookup = models.CharField(max_length=12, unique=True, editable=False)
@@ -183,7 +185,11 @@ class ApiKey(models.Model):
         secret = secrets.token_urlsafe(32)
         token = f"{cls.PREFIX}{lookup}_{secret}"
         key = cls.objects.create(
-            organisation=organisation, name=name, role=role, lookup=lookup, key_hash=_hash_key(token)
+            organisation=organisation,
+            name=name,
+            role=role,
+            lookup=lookup,
+            key_hash=_hash_key(token),
         )
         return key, token
 

@@ -34,7 +34,11 @@ class RowError:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}"
-        return f"{where}: column {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
+        return (
+            f"{where}: column {self.column}: {self.reason}"
+            if self.column
+            else f"{where}: {self.reason}"
+        )
 
 
 class ImportFailed(Exception):
@@ -43,7 +47,9 @@ class ImportFailed(Exception):
     def __init__(self, errors: list[RowError], total: int | None = None) -> None:
         self.errors = errors[:MAX_REPORTED_ERRORS]
         self.total = total if total is not None else len(errors)
-        more = f" (and {self.total - len(self.errors)} more)" if self.total > len(self.errors) else ""
+        more = (
+            f" (and {self.total - len(self.errors)} more)" if self.total > len(self.errors) else ""
+        )
         super().__init__("\n".join(str(e) for e in self.errors) + more)
 
 
@@ -98,7 +104,12 @@ class TqdmProgress:
         from tqdm import tqdm
 
         self.bar = tqdm(
-            total=total_bytes, unit="B", unit_scale=True, desc=name, file=self.stream, mininterval=0.5
+            total=total_bytes,
+            unit="B",
+            unit_scale=True,
+            desc=name,
+            file=self.stream,
+            mininterval=0.5,
         )
 
     def advance(self, nbytes: int) -> None:
@@ -134,11 +145,13 @@ def decoded_lines(
     undecodable line, so the caller can report ``FILE:LINE``.
     """
     progress = progress or NoProgress()
-    lineno = 0
     pending = 0
-    for rawline in raw:
-        lineno += 1
-        if lineno == 1 and rawline.startswith(b"\xef\xbb\xbf") and encoding.replace("-", "") == "utf8":
+    for lineno, rawline in enumerate(raw, start=1):
+        if (
+            lineno == 1
+            and rawline.startswith(b"\xef\xbb\xbf")
+            and encoding.replace("-", "") == "utf8"
+        ):
             rawline = rawline[3:]
         try:
             yield rawline.decode(encoding)

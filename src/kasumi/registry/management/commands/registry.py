@@ -48,7 +48,7 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
         module = importlib.import_module(IMPORTERS[options["registry"]])
-        progress = NoProgress() if options["no_progress"] else TqdmProgress(self.stderr._out)
+        progress = NoProgress() if options["no_progress"] else TqdmProgress()
         try:
             result = module.import_files(
                 files,
