@@ -15,13 +15,19 @@ from django.test import Client  # noqa: E402
 from kasumi.core.models import ApiKey, Organisation, StaffRole, User  # noqa: E402
 
 
-def make_org(code: str, name: str, kind: str = Organisation.Kind.MUNICIPALITY, **extra) -> Organisation:
-    org, _ = Organisation.objects.get_or_create(code=code, defaults={"name": name, "kind": kind, **extra})
+def make_org(
+    code: str, name: str, kind: str = Organisation.Kind.MUNICIPALITY, **extra
+) -> Organisation:
+    org, _ = Organisation.objects.get_or_create(
+        code=code, defaults={"name": name, "kind": kind, **extra}
+    )
     return org
 
 
 def make_staff(org: Organisation | None, username: str, *roles: str, **extra) -> User:
-    user = User.objects.create_user(username=username, password="correct-horse-battery", organisation=org, **extra)
+    user = User.objects.create_user(
+        username=username, password="correct-horse-battery", organisation=org, **extra
+    )
     for role in roles:
         StaffRole.objects.create(user=user, role=role)
     return user
@@ -44,7 +50,12 @@ def shibuya(db, tokyo) -> Organisation:
 
 @pytest.fixture
 def platform_org(db) -> Organisation:
-    return make_org("7123456789012", "霞プラットフォーム運用", Organisation.Kind.NATIONAL, is_platform_operator=True)
+    return make_org(
+        "7123456789012",
+        "霞プラットフォーム運用",
+        Organisation.Kind.NATIONAL,
+        is_platform_operator=True,
+    )
 
 
 @pytest.fixture

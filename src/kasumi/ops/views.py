@@ -13,4 +13,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def readyz(request: HttpRequest) -> JsonResponse:
     """Ready: the database answers."""
     ok, detail = database_ok()
-    return JsonResponse({"status": "ok" if ok else "unavailable", "database": detail}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "database": detail}, status=200 if ok else 503
+    )

@@ -18,7 +18,7 @@ api = NinjaAPI(
     description=(
         "Kasumi government common platform. Authenticate with an organisation API key "
         "(`Authorization: Bearer ksm_…`) or a staff session. Errors are JSON "
-        "`{\"code\": …, \"message\": …}` with a stable `code`."
+        '`{"code": …, "message": …}` with a stable `code`.'
     ),
     urls_namespace="api",
     docs_url="/docs",
@@ -26,7 +26,9 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, **extra: Any
+) -> HttpResponse:
     return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
 
 
