@@ -14,6 +14,9 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    path("login/", views.StaffLoginView.as_view(), name="login"),
+    path("logout/", views.StaffLogoutView.as_view(), name="logout"),
+    path("registry/", include("kasumi.registry.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
