@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import tempfile
 
-# Before Django reads its settings: keep keys and files of test runs out of ./var.
+# Files and keys that tests generate at run time go to a temporary directory, not ./var.
 os.environ["KASUMI_VAR_DIR"] = tempfile.mkdtemp(prefix="kasumi-test-var-")
 os.environ.setdefault("KASUMI_FIELD_KEY", os.urandom(32).hex())
 
-import pytest  # noqa: E402
-from django.test import Client  # noqa: E402
+import pytest
+from django.test import Client
 
-from kasumi.core.models import ApiKey, Organisation, StaffRole, User  # noqa: E402
+from kasumi.core.models import ApiKey, Organisation, StaffRole, User
 
 
 def make_org(
