@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -191,7 +192,9 @@ class RejectsWriter:
 
     def write(self, error: RowError, row: list[str] | None) -> None:
         if self._writer is None:
-            self._fh = self.path.open("w", encoding="utf-8", newline="")
+            # Rejected rows carry personal data: readable by the importing user only.
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self._fh = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed in close())
             self._writer = csv.DictWriter(self._fh, ["line", "column", "reason", "row"])
             self._writer.writeheader()
         self._writer.writerow(
