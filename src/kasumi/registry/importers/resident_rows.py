@@ -7,9 +7,12 @@ and nothing about the database: it turns one CSV record into a
 Whether the row makes sense in the person's history is decided by the
 importer (:mod:`kasumi.registry.importers.residents`).
 
-Everything here runs once per row of files with millions of rows, so the
-checks are plain string tests with small caches (dates, names and kana repeat
-a lot) instead of validators or regular expressions per field.
+Everything here runs once per row of files with millions of rows. A valid
+row takes a fast path: one regular expression checks the syntax of all
+columns at once, and the checks no pattern can do (dates, check digits,
+codes) are cache hits or a few integer operations. A row that fails it is
+checked again field by field (:meth:`RowParser._parse_slow`), which accepts
+exactly the same rows and says precisely what is wrong with each field.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import IO, NamedTuple
 
@@ -84,16 +87,17 @@ N_COLUMNS = len(COLUMNS)
 
 Kind = ResidentEvent.Kind
 KINDS: dict[str, str] = {k.value: k.value for k in Kind}
-# The Japanese names of the event types are accepted too.
+# The Japanese names of the event types are accepted too (plain str values:
+# the importer compares kinds per row).
 KINDS |= {
-    "記載": Kind.REGISTRATION,
-    "出生": Kind.BIRTH,
-    "転入": Kind.MOVE_IN,
-    "転居": Kind.MOVE_WITHIN,
-    "世帯変更": Kind.HOUSEHOLD_CHANGE,
-    "氏名変更": Kind.NAME_CHANGE,
-    "転出": Kind.MOVE_OUT,
-    "死亡": Kind.DEATH,
+    "記載": Kind.REGISTRATION.value,
+    "出生": Kind.BIRTH.value,
+    "転入": Kind.MOVE_IN.value,
+    "転居": Kind.MOVE_WITHIN.value,
+    "世帯変更": Kind.HOUSEHOLD_CHANGE.value,
+    "氏名変更": Kind.NAME_CHANGE.value,
+    "転出": Kind.MOVE_OUT.value,
+    "死亡": Kind.DEATH.value,
 }
 
 RELATIONSHIPS: dict[str, str] = {r.value: r.value for r in Relationship}
@@ -127,6 +131,45 @@ _HIRA_TO_KATA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)} | {0x309D: 0x30F
 _SAFE_START = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3041-\u3096\u30a1-\u30faA-Za-z]")
 _CACHE_LIMIT = 50_000
 
+# The fast path: one match over the row's cells joined by \x1f checks the
+# syntax of every column at once (no part matches \x1f, so the parts line up
+# with the cells exactly; a cell holding \x1f fails it). Each part accepts
+# exactly what the per-field check in :meth:`RowParser._parse_slow` accepts;
+# the semantic checks (dates, check digits, codes) still run per field. A row
+# that fails goes through the per-field checks, which say precisely why.
+_NOT_CONTROL = r"[^\x00-\x1f\x7f-\x9f]"
+_NAME_PART = rf"(?:[^\s\x00-\x1f\x7f-\x9f](?:{_NOT_CONTROL}{{0,48}}[^\s\x00-\x1f\x7f-\x9f])?)?"
+_KANA_PART = r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fb\u30fc-\u30fe\u3000]{0,100}"
+_DATE_PART = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_ROW_SYNTAX = re.compile(
+    "\x1f".join(
+        [
+            r"[A-Za-z0-9._:\-]{1,40}",  # event_id
+            r"[^\x1f]*",  # event_type (a dictionary lookup)
+            _DATE_PART,  # effective_date
+            r"[^\x1f]*",  # lg_code (a dictionary of validated codes)
+            r"[0-9]{11}",  # resident_code (+ check digit)
+            _NAME_PART,  # family_name
+            _NAME_PART,  # given_name
+            _KANA_PART,  # family_name_kana
+            _KANA_PART,  # given_name_kana
+            f"(?:{_DATE_PART})?",  # birth_date
+            r"[12]?",  # sex
+            r"([0-9]{12})?",  # my_number (+ check digit); group 1
+            f"{_NOT_CONTROL}{{0,20}}",  # household_number
+            r"[^\x1f]*",  # relationship (a dictionary lookup)
+            r"(?:[0-9]{7})?",  # machiaza_id
+            r"(?:[0-9]{3})?",  # blk_id
+            r"(?:[0-9]{3})?",  # rsdt_id
+            r"(?:[0-9]{4})?",  # rsdt2_id
+            f"{_NOT_CONTROL}{{0,200}}",  # address
+            f"{_NOT_CONTROL}{{0,200}}",  # note
+        ]
+    )
+)
+_tuple_new = tuple.__new__
+_blake2b = hashlib.blake2b
+
 
 def _rc_ok(b: bytes) -> bool:
     # 10 base digits: weights from the left are 5,4,3,2,7,6,5,4,3,2.
@@ -148,6 +191,11 @@ def _mn_ok(b: bytes) -> bool:
     )  # fmt: skip
     r = total % 11
     return b[11] - 48 == (0 if r <= 1 else 11 - r)
+
+
+def _my_number_digester() -> Callable[[str], str]:
+    """``fieldcrypto.lookup_digest(value, MY_NUMBER_CONTEXT)`` for many values."""
+    return fieldcrypto.lookup_digester(MY_NUMBER_CONTEXT)
 
 
 class ParsedRow(NamedTuple):
@@ -201,6 +249,10 @@ class RowParser:
         self._lg_codes: dict[str, int] = {}
         self._name_keys: dict[str, str] = {}
         self._kana_keys: dict[str, str] = {}
+        # Whole names repeat too (families share a family name): one lookup.
+        self._name_pairs: dict[tuple[str, str], str] = {}
+        self._kana_pairs: dict[tuple[str, str], str] = {}
+        self._digest = _my_number_digester()
 
     # -- the header --------------------------------------------------------
 
@@ -219,7 +271,108 @@ class RowParser:
     # -- one row -----------------------------------------------------------
 
     def parse(self, cells: list[str], line: int) -> ParsedRow | list[RowError]:
-        """The row's normalised values, or every reason its fields are wrong."""
+        """The row's normalised values, or every reason its fields are wrong.
+
+        Valid rows (nearly all) take the fast path: one regular expression for
+        the syntax of all columns, then the checks no pattern can do (dates,
+        check digits, codes), each a cache hit for values seen before. Any
+        failure hands the row to :meth:`_parse_slow`, which checks field by
+        field and reports every reason; it accepts exactly the same rows.
+        """
+        if len(cells) != N_COLUMNS:
+            return self._parse_slow(cells, line)
+        joined = "\x1f".join(cells)
+        match = _ROW_SYNTAX.fullmatch(joined)
+        if match is None:
+            return self._parse_slow(cells, line)
+        (
+            event_id,
+            event_type,
+            effective_date,
+            lg_code,
+            resident_code,
+            family_name,
+            given_name,
+            family_kana,
+            given_kana,
+            birth_date,
+            sex_text,
+            my_number,
+            household,
+            relationship,
+            machiaza,
+            blk,
+            rsdt,
+            rsdt2,
+            address,
+            note,
+        ) = cells
+        kind = KINDS.get(event_type)
+        municipality_id = self._lg_codes.get(lg_code)
+        rel = RELATIONSHIPS.get(relationship, "") if relationship else ""
+        dates = self._dates
+        if (
+            kind is None
+            or municipality_id is None
+            or (relationship and not rel)
+            or (effective_date not in dates and not self._check_date(effective_date))
+            or (birth_date and birth_date not in dates and not self._check_date(birth_date))
+        ):
+            return self._parse_slow(cells, line)
+        rc = resident_code.encode()
+        if not _rc_ok(rc):
+            return self._parse_slow(cells, line)
+        kana = self._kana
+        if family_kana:
+            family_kana = kana.get(family_kana) or self._normalise_kana(family_kana, 0, None)
+        if given_kana:
+            given_kana = kana.get(given_kana) or self._normalise_kana(given_kana, 0, None)
+        # The content fingerprint (see _parse_slow): cells[1:], with the
+        # 個人番号 replaced by its keyed digest.
+        start = len(event_id) + 1
+        if my_number:
+            if not _mn_ok(my_number.encode()):
+                return self._parse_slow(cells, line)
+            digest = self._digest(my_number)
+            content = joined[start : match.start(1)] + digest + joined[match.end(1) :]
+        else:
+            digest = ""
+            content = joined[start:]
+        fingerprint = _blake2b(content.encode(), digest_size=16).hexdigest()
+        row: ParsedRow = _tuple_new(
+            ParsedRow,
+            (
+                line,
+                cells,
+                event_id,
+                kind,
+                effective_date,
+                lg_code,
+                municipality_id,
+                resident_code,
+                family_name,
+                given_name,
+                family_kana,
+                given_kana,
+                birth_date,
+                int(sex_text) if sex_text else 0,
+                my_number,
+                digest,
+                household,
+                rel,
+                machiaza,
+                blk,
+                rsdt,
+                rsdt2,
+                address,
+                note,
+                fingerprint,
+            ),
+        )
+        return row
+
+    def _parse_slow(self, cells: list[str], line: int) -> ParsedRow | list[RowError]:
+        """Field-by-field checks listing every reason; the reference for :meth:`parse`."""
         errors: list[RowError] = []
         file = self.file
 
@@ -290,7 +443,7 @@ class RowParser:
         if my_number:
             mn = my_number.encode()
             if len(mn) == 12 and my_number.isdigit() and _mn_ok(mn):
-                digest = fieldcrypto.lookup_digest(my_number, MY_NUMBER_CONTEXT)
+                digest = self._digest(my_number)
             else:
                 # Never echo the value: it may be a real person's number.
                 bad(C_MY_NUMBER, "must be 12 digits with a valid check digit (value not shown)")
@@ -352,12 +505,26 @@ class RowParser:
     # -- keys for matching -----------------------------------------------------
 
     def name_key(self, family: str, given: str) -> str:
-        """``textkeys.name_key(family + given)``, cached per name part."""
-        return self._pair_key(name_key, self._name_keys, family, given)
+        """``textkeys.name_key(family + given)``, cached per name and per name part."""
+        key = self._name_pairs.get((family, given))
+        if key is None:
+            if len(self._name_pairs) > _CACHE_LIMIT:
+                self._name_pairs.clear()
+            key = self._name_pairs[family, given] = self._pair_key(
+                name_key, self._name_keys, family, given
+            )
+        return key
 
     def kana_key(self, family: str, given: str) -> str:
-        """``textkeys.kana_key(family + given)``, cached per name part."""
-        return self._pair_key(kana_key, self._kana_keys, family, given)
+        """``textkeys.kana_key(family + given)``, cached per name and per name part."""
+        key = self._kana_pairs.get((family, given))
+        if key is None:
+            if len(self._kana_pairs) > _CACHE_LIMIT:
+                self._kana_pairs.clear()
+            key = self._kana_pairs[family, given] = self._pair_key(
+                kana_key, self._kana_keys, family, given
+            )
+        return key
 
     @staticmethod
     def _pair_key(fn: object, cache: dict[str, str], first: str, second: str) -> str:
