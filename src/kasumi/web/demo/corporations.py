@@ -23,6 +23,7 @@ from pathlib import Path
 
 from faker import Faker
 
+from kasumi.registry.importers.corporations import COLUMNS as NTA_COLUMNS
 from kasumi.web.demo.addresses import AddressBook, Dwelling
 from kasumi.web.demo.organisations import (
     DIGITAL_AGENCY,
@@ -34,38 +35,7 @@ from kasumi.web.demo.organisations import (
     synthetic_corporate_number,
 )
 
-NTA_COLUMNS = [
-    "sequenceNumber",
-    "corporateNumber",
-    "process",
-    "correct",
-    "updateDate",
-    "changeDate",
-    "name",
-    "nameImageId",
-    "kind",
-    "prefectureName",
-    "cityName",
-    "streetNumber",
-    "addressImageId",
-    "prefectureCode",
-    "cityCode",
-    "postCode",
-    "addressOutside",
-    "addressOutsideImageId",
-    "closeDate",
-    "closeCause",
-    "successorCorporateNumber",
-    "changeCause",
-    "assignmentDate",
-    "latest",
-    "enName",
-    "enPrefectureName",
-    "enCityName",
-    "enAddressOutside",
-    "furigana",
-    "hihyoji",
-]
+# The file layout is the importer's: one definition of the columns.
 
 # 法人番号 were first assigned in October 2015; the history runs to the end of 2025.
 FIRST_ASSIGNMENT = date(2015, 10, 5)

@@ -37,30 +37,10 @@ from typing import Any
 from faker import Faker
 
 from kasumi.core.codes import my_number_check_digit, resident_code_check_digit
+from kasumi.registry.importers.resident_rows import COLUMNS as RESIDENT_COLUMNS
 from kasumi.web.demo.addresses import AddressBook, Dwelling
 
-RESIDENT_COLUMNS = [
-    "event_id",
-    "event_type",
-    "effective_date",
-    "lg_code",
-    "resident_code",
-    "family_name",
-    "given_name",
-    "family_name_kana",
-    "given_name_kana",
-    "birth_date",
-    "sex",
-    "my_number",
-    "household_number",
-    "relationship",
-    "machiaza_id",
-    "blk_id",
-    "rsdt_id",
-    "rsdt2_id",
-    "address",
-    "note",
-]
+# The file layout is the importer's: one definition of the columns.
 
 # The snapshot is dated after 個人番号 were first assigned (October 2015), so
 # registration rows may carry one; the history runs to the end of 2025.
