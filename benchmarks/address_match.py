@@ -42,18 +42,19 @@ import csv
 import json
 import os
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+from harness import (
+    PG_DEFAULT,
+    pg_admin,
+    run_child,
+    setup_django,
+)
 
-PG_DEFAULT = "postgres://postgres@127.0.0.1:5432"
 SEED = 20240401
 LG_CODE = "131016"  # 千代田区
 NEIGHBOUR_LG_CODE = "131024"  # 中央区
@@ -242,18 +243,9 @@ MODELS = [
 ]
 
 
-def _django(db_url: str, var_dir: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ["KASUMI_VAR_DIR"] = var_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasumi.web.settings")
-    import django
-
-    django.setup()
-
-
 def child_build(args: argparse.Namespace) -> dict[str, Any]:
     """Create the tables and import the generated masters."""
-    _django(args.db_url, args.var_dir)
+    setup_django(args.db_url, args.var_dir)
     from django.apps import apps
     from django.db import connection
 
@@ -270,14 +262,14 @@ def child_build(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def child_generate(args: argparse.Namespace) -> dict[str, Any]:
-    _django(args.db_url, args.var_dir)
+    setup_django(args.db_url, args.var_dir)
     paths, counts = generate(Path(args.csv), args.residences)
     return {"paths": [str(p) for p in paths], "counts": counts}
 
 
 def child_match(args: argparse.Namespace) -> dict[str, Any]:
     """Time match_address on the query mix, then the natural-key reference lookups."""
-    _django(args.db_url, args.var_dir)
+    setup_django(args.db_url, args.var_dir)
     from django.db import connection
 
     from kasumi.registry.address_matcher import match_address
@@ -336,25 +328,7 @@ def child_match(args: argparse.Namespace) -> dict[str, Any]:
             "as_expected": as_expected, "misses": dict(misses)}  # fmt: skip
 
 
-def run_child(mode: str, **kwargs: Any) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, f"--child={mode}"]
-    for key, value in kwargs.items():
-        if value not in (None, False):
-            cmd += [f"--{key.replace('_', '-')}", str(value)]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False, cwd=ROOT)
-    if proc.returncode:
-        raise SystemExit(f"{mode} subprocess failed ({proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 # --- the parent ------------------------------------------------------------------------------
-
-
-def _pg_admin(pg: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg}/postgres", autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql)
 
 
 def bench_database(name: str, tmp: Path, paths: list[Path], args: argparse.Namespace) -> dict:
@@ -365,26 +339,26 @@ def bench_database(name: str, tmp: Path, paths: list[Path], args: argparse.Names
         db_url = f"sqlite:///{tmp / 'addresses.sqlite3'}"
     else:
         db = f"kasumi_bench_addr_{os.getpid()}"
-        _pg_admin(args.pg, f"DROP DATABASE IF EXISTS {db}")
-        _pg_admin(args.pg, f"CREATE DATABASE {db}")
+        pg_admin(args.pg, f"DROP DATABASE IF EXISTS {db}")
+        pg_admin(args.pg, f"CREATE DATABASE {db}")
         cleanup.append(db)
         db_url = f"{args.pg}/{db}"
     try:
         print(f"{name}: importing …", flush=True)
         built = run_child(
-            "build", db_url=db_url, var_dir=var_dir, csv=os.pathsep.join(map(str, paths))
+            __file__, "build", db_url=db_url, var_dir=var_dir, csv=os.pathsep.join(map(str, paths))
         )
         if built["rejected"] or built["written"] != built["rows"]:
             raise SystemExit(f"{name}: unexpected import result {built}")
         print(f"{name}: imported {built['rows']:,} rows in {built['seconds']:.1f} s; matching …",
               flush=True)  # fmt: skip
         matched = run_child(
-            "match", db_url=db_url, var_dir=var_dir, queries=args.queries,
+            __file__, "match", db_url=db_url, var_dir=var_dir, queries=args.queries,
             residences=args.residences,
         )  # fmt: skip
     finally:
         for db in cleanup:
-            _pg_admin(args.pg, f"DROP DATABASE IF EXISTS {db}")
+            pg_admin(args.pg, f"DROP DATABASE IF EXISTS {db}")
     return matched
 
 
@@ -438,7 +412,7 @@ def main() -> None:
         start = time.perf_counter()
         # In a subprocess: the column lists come from the importer, which needs Django.
         generated = run_child(
-            "generate", db_url=f"sqlite:///{tmp / 'unused.sqlite3'}", var_dir=tmp,
+            __file__, "generate", db_url=f"sqlite:///{tmp / 'unused.sqlite3'}", var_dir=tmp,
             csv=tmp, residences=args.residences,
         )  # fmt: skip
         paths, counts = [Path(p) for p in generated["paths"]], generated["counts"]
@@ -448,7 +422,7 @@ def main() -> None:
         for name in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
             if name == "postgres":
                 try:
-                    _pg_admin(args.pg, "SELECT 1")
+                    pg_admin(args.pg, "SELECT 1")
                 except Exception as exc:
                     print(f"NOTICE: PostgreSQL at {args.pg} is unreachable ({exc}); skipped")
                     continue

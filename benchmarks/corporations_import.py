@@ -47,20 +47,23 @@ import json
 import os
 import pickle
 import random
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+from harness import (
+    PG_DEFAULT,
+    bulk_insert,
+    create_schema,
+    dump_tables,
+    maxrss_mb,
+    pg_admin,
+    run_child,
+    setup_django,
+)
 
-PG_DEFAULT = "postgres://postgres@127.0.0.1:5432"
 SEED = 20240401
 
 # Synthetic name parts (kanji, reading). Combinations are not meant to be real firms.
@@ -207,32 +210,14 @@ MODELS = [
 TABLES = ["registry_corporationrecord", "registry_corporation"]  # insert order (FK)
 
 
-def _django(db_url: str, var_dir: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ["KASUMI_VAR_DIR"] = var_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasumi.web.settings")
-    import django
-
-    django.setup()
-
-
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def child_schema(args: argparse.Namespace) -> dict[str, Any]:
-    _django(args.db_url, args.var_dir)
-    from django.apps import apps
-    from django.db import connection
-
-    with connection.schema_editor() as editor:
-        for app, model in MODELS:
-            editor.create_model(apps.get_model(app, model))
+    setup_django(args.db_url, args.var_dir)
+    create_schema(MODELS)
     return {}
 
 
 def child_import(args: argparse.Namespace) -> dict[str, Any]:
-    _django(args.db_url, args.var_dir)
+    setup_django(args.db_url, args.var_dir)
     from kasumi.registry.importers.corporations import import_files
     from kasumi.registry.importing import NoProgress, TqdmProgress
 
@@ -242,97 +227,39 @@ def child_import(args: argparse.Namespace) -> dict[str, Any]:
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "rows": result.rows_read, "written": result.rows_written,
             "unchanged": result.rows_unchanged, "rejected": result.rows_rejected,
-            "peak_mb": _maxrss_mb()}  # fmt: skip
+            "peak_mb": maxrss_mb()}  # fmt: skip
 
 
 def child_dump(args: argparse.Namespace) -> dict[str, Any]:
     """Pickle the rows the importer wrote, in chunks per table (untimed).
 
-    SQLite rows are read without type converters, so the raw side inserts the
-    very values stored (ISO text dates), as our importer does. The import
-    batches are dumped as ids only: the raw side recreates them untimed (the
-    records reference them).
+    The import batches are dumped as ids only: the raw side recreates them
+    untimed (the records reference them).
     """
-    _django(args.db_url, args.var_dir)
-    from django.db import connection
-
+    setup_django(args.db_url, args.var_dir)
     from kasumi.registry.models import ImportBatch
 
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        raw_conn: Any = sqlite3.connect(connection.settings_dict["NAME"])
-    else:
-        connection.ensure_connection()
-        raw_conn = connection.connection
-    counts = {}
     with open(args.dump, "wb") as out:
         pickle.dump(list(ImportBatch.objects.values_list("id", "kind")), out)
-        cursor = raw_conn.cursor()
-        for table in TABLES:
-            cursor.execute(f"SELECT * FROM {table} ORDER BY id")
-            columns = [d[0] for d in cursor.description]
-            pickle.dump((table, columns), out)
-            n = 0
-            while rows := cursor.fetchmany(20000):
-                pickle.dump([tuple(r) for r in rows], out)
-                n += len(rows)
-            pickle.dump(None, out)
-            counts[table] = n
+        counts = dump_tables(out, TABLES)
     return {"counts": counts}
-
-
-def _dumped_tables(dump: IO[bytes]) -> Iterator[tuple[str, list[str], Iterator[list[tuple]]]]:
-    """(table, columns, chunks) from a dump file; chunks are unpickled lazily."""
-    while True:
-        try:
-            table, columns = pickle.load(dump)
-        except EOFError:
-            return
-
-        def chunks() -> Iterator[list[tuple]]:
-            while (chunk := pickle.load(dump)) is not None:
-                yield chunk
-
-        yield table, columns, chunks()
 
 
 def child_raw(args: argparse.Namespace) -> dict[str, Any]:
     """Insert the dumped rows through the bulk path; time only the inserts and commit."""
-    _django(args.db_url, args.var_dir)
-    from django.db import connection, transaction
-
+    setup_django(args.db_url, args.var_dir)
     from kasumi.registry.models import ImportBatch
 
-    postgres = connection.vendor == "postgresql"
-    timed = 0.0
     with open(args.dump, "rb") as dump:
-        for pk, kind in pickle.load(dump):  # untimed: the batches the records belong to
+        for pk, kind in pickle.load(dump):
             ImportBatch.objects.create(id=pk, kind=kind)
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        with connection.cursor() as cursor:
-            for table, columns, chunks in _dumped_tables(dump):
-                names = ", ".join(columns)
-                marks = ", ".join(["%s"] * len(columns))
-                for chunk in chunks:  # unpickling happens here, outside the timer
-                    start = time.perf_counter()
-                    if postgres:
-                        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                            for row in chunk:
-                                copy.write_row(row)
-                    else:
-                        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", chunk)
-                    timed += time.perf_counter() - start
-        start = time.perf_counter()
-        atomic.__exit__(None, None, None)  # COMMIT
-        timed += time.perf_counter() - start
-    return {"seconds": timed, "peak_mb": _maxrss_mb()}
+        timed = bulk_insert(dump)
+    return {"seconds": timed, "peak_mb": maxrss_mb()}
 
 
 def child_search(args: argparse.Namespace) -> dict[str, Any]:
     """Time name searches and the by-number reference on the imported data."""
-    _django(args.db_url, args.var_dir)
+    setup_django(args.db_url, args.var_dir)
     from django.db import connection
 
     from kasumi.registry.corporations import search
@@ -374,27 +301,7 @@ def child_search(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def run_child(mode: str, **kwargs: Any) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, f"--child={mode}"]
-    for key, value in kwargs.items():
-        if value is True:
-            cmd.append(f"--{key.replace('_', '-')}")
-        elif value not in (None, False):
-            cmd += [f"--{key.replace('_', '-')}", str(value)]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False, cwd=ROOT)
-    if proc.returncode:
-        raise SystemExit(f"{mode} subprocess failed ({proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 # --- the parent ------------------------------------------------------------------------------
-
-
-def _pg_admin(pg: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg}/postgres", autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql)
 
 
 def bench_database(name: str, tmp: Path, csv_path: Path, args: argparse.Namespace) -> dict:
@@ -412,28 +319,30 @@ def bench_database(name: str, tmp: Path, csv_path: Path, args: argparse.Namespac
             f"kasumi_bench_corp_raw_{os.getpid()}",
         )
         for db in (ours_db, raw_db):
-            _pg_admin(pg, f"DROP DATABASE IF EXISTS {db}")
-            _pg_admin(pg, f"CREATE DATABASE {db}")
+            pg_admin(pg, f"DROP DATABASE IF EXISTS {db}")
+            pg_admin(pg, f"CREATE DATABASE {db}")
             cleanup.append(db)
         ours_url, raw_url = f"{pg}/{ours_db}", f"{pg}/{raw_db}"
     common = {"var_dir": var_dir}
     try:
-        run_child("schema", db_url=ours_url, **common)
+        run_child(__file__, "schema", db_url=ours_url, **common)
         print(f"{name}: importing …", flush=True)
-        ours = run_child("import", db_url=ours_url, csv=csv_path, progress=args.progress, **common)
-        dumped = run_child("dump", db_url=ours_url, dump=dump, **common)
+        ours = run_child(
+            __file__, "import", db_url=ours_url, csv=csv_path, progress=args.progress, **common
+        )
+        dumped = run_child(__file__, "dump", db_url=ours_url, dump=dump, **common)
         print(f"{name}: re-importing …", flush=True)
-        again = run_child("import", db_url=ours_url, csv=csv_path, **common)
+        again = run_child(__file__, "import", db_url=ours_url, csv=csv_path, **common)
         print(f"{name}: searching …", flush=True)
         searched = run_child(
-            "search", db_url=ours_url, rows=args.rows, searches=args.searches, **common
+            __file__, "search", db_url=ours_url, rows=args.rows, searches=args.searches, **common
         )
         print(f"{name}: raw bulk insert …", flush=True)
-        run_child("schema", db_url=raw_url, **common)
-        raw = run_child("raw", db_url=raw_url, dump=dump, **common)
+        run_child(__file__, "schema", db_url=raw_url, **common)
+        raw = run_child(__file__, "raw", db_url=raw_url, dump=dump, **common)
     finally:
         for db in cleanup:
-            _pg_admin(pg, f"DROP DATABASE IF EXISTS {db}")
+            pg_admin(pg, f"DROP DATABASE IF EXISTS {db}")
         dump.unlink(missing_ok=True)
     return {"ours": ours, "again": again, "raw": raw, "counts": dumped["counts"],
             "search": searched}  # fmt: skip
@@ -500,7 +409,7 @@ def main() -> None:
         for name in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
             if name == "postgres":
                 try:
-                    _pg_admin(args.pg, "SELECT 1")
+                    pg_admin(args.pg, "SELECT 1")
                 except Exception as exc:
                     print(f"NOTICE: PostgreSQL at {args.pg} is unreachable ({exc}); skipped")
                     continue

@@ -32,17 +32,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pickle
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_DEFAULT = "postgres://postgres@127.0.0.1:5432"
+from harness import (
+    PG_DEFAULT,
+    bulk_insert,
+    create_schema,
+    dump_tables,
+    maxrss_mb,
+    pg_admin,
+    run_child,
+    setup_django,
+)
+from kasumi.core.codes import my_number_check_digit, resident_code_check_digit
+
 LG_CODE = "131016"  # 千代田区
 
 FAMILY = [
@@ -84,24 +90,16 @@ HEADER = (
 RELATIONS = ["head", "spouse", "child", "child", "parent"]
 
 
-def _mod11(base: str) -> str:
-    total = 0
-    for n, ch in enumerate(reversed(base), start=1):
-        total += int(ch) * (n + 1 if n <= 6 else n - 5)
-    r = total % 11
-    return "0" if r <= 1 else str(11 - r)
-
-
 def resident_code(i: int) -> str:
     # A bijection of 0..10^10 (7919 is coprime to 10): codes arrive in random order.
     base = f"{(i * 7919 + 1234567) % 10**10:010d}"
-    return base + _mod11(base)
+    return base + resident_code_check_digit(base)
 
 
 def my_number(i: int) -> str:
     # Synthetic 個人番号 with a valid check digit; never a real person's on purpose.
     base = f"9{(i * 104729 + 99991) % 10**10:010d}"
-    return base + _mod11(base)
+    return base + my_number_check_digit(base)
 
 
 def _date(day: int) -> str:
@@ -186,40 +184,18 @@ TABLES = [
 ]
 
 
-def _django(db_url: str, var_dir: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ["KASUMI_VAR_DIR"] = var_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kasumi.web.settings")
-    import django
-
-    django.setup()
-
-
-def _create_schema() -> None:
-    from django.apps import apps
-    from django.db import connection
-
-    with connection.schema_editor() as editor:
-        for app, model in MODELS:
-            editor.create_model(apps.get_model(app, model))
-
-
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def child_setup(args: argparse.Namespace) -> dict[str, Any]:
-    _django(args.db_url, args.var_dir)
+    setup_django(args.db_url, args.var_dir)
     from kasumi.core.models import Organisation
 
-    _create_schema()
+    create_schema(MODELS)
     Organisation.objects.create(code="130001", name="東京都", kind="prefecture")
     Organisation.objects.create(code=LG_CODE, name="千代田区", kind="municipality")
     return {}
 
 
 def child_import(args: argparse.Namespace) -> dict[str, Any]:
-    _django(args.db_url, args.var_dir)
+    setup_django(args.db_url, args.var_dir)
     from kasumi.registry.importers.residents import import_files
     from kasumi.registry.importing import NoProgress, TqdmProgress
 
@@ -228,112 +204,34 @@ def child_import(args: argparse.Namespace) -> dict[str, Any]:
     result = import_files([Path(args.csv)], progress=progress)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "rows": result.rows_read, "written": result.rows_written,
-            "peak_mb": _maxrss_mb()}  # fmt: skip
+            "peak_mb": maxrss_mb()}  # fmt: skip
 
 
 def child_dump(args: argparse.Namespace) -> dict[str, Any]:
-    """Write the rows the importer produced, as pickled chunks per table (untimed).
-
-    SQLite rows are read without type converters, so the raw side inserts the
-    very values stored (ISO text dates), as our importer does.
-    """
-    _django(args.db_url, args.var_dir)
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        raw_conn: Any = sqlite3.connect(connection.settings_dict["NAME"])
-    else:
-        connection.ensure_connection()
-        raw_conn = connection.connection
-    counts = {}
+    """Write the rows the importer produced, as pickled chunks per table (untimed)."""
+    setup_django(args.db_url, args.var_dir)
     with open(args.dump, "wb") as out:
-        cursor = raw_conn.cursor()
-        for table in ["core_organisation", "registry_importbatch", *TABLES]:
-            cursor.execute(f"SELECT * FROM {table} ORDER BY id")
-            columns = [d[0] for d in cursor.description]
-            pickle.dump((table, columns), out)
-            n = 0
-            while rows := cursor.fetchmany(20000):
-                pickle.dump([tuple(r) for r in rows], out)
-                n += len(rows)
-            pickle.dump(None, out)
-            counts[table] = n
+        counts = dump_tables(out, ["core_organisation", "registry_importbatch", *TABLES])
     return {"counts": counts}
-
-
-def _dumped_tables(dump: Any):
-    """(table, columns, chunks) from a dump file; chunks are unpickled lazily."""
-    while True:
-        try:
-            table, columns = pickle.load(dump)
-        except EOFError:
-            return
-
-        def chunks():
-            while (chunk := pickle.load(dump)) is not None:
-                yield chunk
-
-        yield table, columns, chunks()
 
 
 def child_raw(args: argparse.Namespace) -> dict[str, Any]:
     """Insert the dumped rows through the bulk path; time only the inserts and commit."""
-    _django(args.db_url, args.var_dir)
-    from django.db import connection, transaction
+    setup_django(args.db_url, args.var_dir)
+    from django.db import connection
 
-    postgres = connection.vendor == "postgresql"
-    if not postgres:
+    if connection.vendor == "sqlite":
         # The same page cache the importer uses while it imports (fair reference).
         from kasumi.registry.importers.residents import SQLITE_CACHE_KIB
 
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-    timed = 0.0
     with open(args.dump, "rb") as dump:
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        with connection.cursor() as cursor:
-            for table, columns, chunks in _dumped_tables(dump):
-                names = ", ".join(columns)
-                marks = ", ".join(["%s"] * len(columns))
-                for chunk in chunks:  # unpickling happens here, outside the timer
-                    start = time.perf_counter()
-                    if postgres:
-                        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                            for row in chunk:
-                                copy.write_row(row)
-                    else:
-                        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", chunk)
-                    timed += time.perf_counter() - start
-        start = time.perf_counter()
-        atomic.__exit__(None, None, None)  # COMMIT
-        timed += time.perf_counter() - start
-    return {"seconds": timed, "peak_mb": _maxrss_mb()}
-
-
-def run_child(mode: str, **kwargs: Any) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, f"--child={mode}"]
-    for key, value in kwargs.items():
-        if value is True:
-            cmd.append(f"--{key.replace('_', '-')}")
-        elif value not in (None, False):
-            cmd += [f"--{key.replace('_', '-')}", str(value)]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False, cwd=ROOT)
-    if proc.returncode:
-        raise SystemExit(f"{mode} subprocess failed ({proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        timed = bulk_insert(dump)
+    return {"seconds": timed, "peak_mb": maxrss_mb()}
 
 
 # --- the parent ------------------------------------------------------------------------------
-
-
-def _pg_admin(pg: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{pg}/postgres", autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql)
 
 
 def bench_database(name: str, tmp: Path, csv_path: Path, rows: int, pg: str, progress: bool):
@@ -348,29 +246,29 @@ def bench_database(name: str, tmp: Path, csv_path: Path, rows: int, pg: str, pro
         suffix = os.getpid()
         ours_db, raw_db = f"kasumi_bench_ours_{suffix}", f"kasumi_bench_raw_{suffix}"
         for db in (ours_db, raw_db):
-            _pg_admin(pg, f"DROP DATABASE IF EXISTS {db}")
-            _pg_admin(pg, f"CREATE DATABASE {db}")
+            pg_admin(pg, f"DROP DATABASE IF EXISTS {db}")
+            pg_admin(pg, f"CREATE DATABASE {db}")
         ours_url, raw_url = f"{pg}/{ours_db}", f"{pg}/{raw_db}"
         cleanup = [ours_db, raw_db]
     try:
-        run_child("setup", db_url=ours_url, var_dir=var_dir)
+        run_child(__file__, "setup", db_url=ours_url, var_dir=var_dir)
         ours = run_child(
-            "import", db_url=ours_url, var_dir=var_dir, csv=csv_path, progress=progress
+            __file__, "import", db_url=ours_url, var_dir=var_dir, csv=csv_path, progress=progress
         )
-        dumped = run_child("dump", db_url=ours_url, var_dir=var_dir, dump=dump)
+        dumped = run_child(__file__, "dump", db_url=ours_url, var_dir=var_dir, dump=dump)
         # The raw side gets only the tables; organisations and the batch come from the dump.
-        run_child("schema", db_url=raw_url, var_dir=var_dir)
-        raw = run_child("raw", db_url=raw_url, var_dir=var_dir, dump=dump)
+        run_child(__file__, "schema", db_url=raw_url, var_dir=var_dir)
+        raw = run_child(__file__, "raw", db_url=raw_url, var_dir=var_dir, dump=dump)
     finally:
         for db in cleanup:
-            _pg_admin(pg, f"DROP DATABASE IF EXISTS {db}")
+            pg_admin(pg, f"DROP DATABASE IF EXISTS {db}")
         dump.unlink(missing_ok=True)
     return ours, raw, dumped["counts"]
 
 
 def child_schema(args: argparse.Namespace) -> dict[str, Any]:
-    _django(args.db_url, args.var_dir)
-    _create_schema()
+    setup_django(args.db_url, args.var_dir)
+    create_schema(MODELS)
     return {}
 
 
@@ -388,7 +286,6 @@ def main() -> None:
     parser.add_argument("--dump", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        sys.path.insert(0, str(ROOT / "src"))
         handler = {"setup": child_setup, "import": child_import, "dump": child_dump,
                    "raw": child_raw, "schema": child_schema}[args.child]  # fmt: skip
         print(json.dumps(handler(args)))
@@ -405,7 +302,7 @@ def main() -> None:
         for name in [d.strip() for d in args.db.split(",") if d.strip()]:
             if name == "postgres":
                 try:
-                    _pg_admin(args.pg, "SELECT 1")
+                    pg_admin(args.pg, "SELECT 1")
                 except Exception as exc:
                     print(f"NOTICE: PostgreSQL at {args.pg} is unreachable ({exc}); skipped")
                     continue
