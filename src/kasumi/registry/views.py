@@ -453,14 +453,13 @@ def person(request: HttpRequest, resident_code: str) -> HttpResponse:
         return render(request, "registry/person.html", context, status=400)
     on = (form.cleaned_data["on"] if form.is_bound else None) or today()
     found_history = residents.history(found, municipality)
+    periods = [(r, r.in_force_on(on)) for r in found_history.records]
     context.update(
         on=on,
-        record=residents.record_on(found, municipality, on),
+        # At most one period of a municipality is in force on a date.
+        record=next((r for r, in_force in periods if in_force), None),
         events=found_history.events,
-        periods=[
-            (r, r.valid_from <= on and (r.valid_to is None or on < r.valid_to))
-            for r in found_history.records
-        ],
+        periods=periods,
     )
     return render(request, "registry/person.html", context)
 

@@ -10,6 +10,8 @@ single indexed query: ``valid_from <= D AND (valid_to IS NULL OR valid_to > D)``
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -201,3 +203,7 @@ class ResidentRecord(models.Model):
     @property
     def is_head(self) -> bool:
         return self.relationship == Relationship.HEAD
+
+    def in_force_on(self, on: date) -> bool:
+        """Whether this period covers ``on`` (the same rule as the date queries)."""
+        return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
