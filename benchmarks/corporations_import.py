@@ -63,6 +63,7 @@ from harness import (
     run_child,
     setup_django,
 )
+from kasumi.core.prefectures import PREFECTURE_NAMES
 
 SEED = 20240401
 
@@ -83,14 +84,6 @@ BUSINESS = [
     ("物産", "ブッサン"), ("技研", "ギケン"), ("興業", "コウギョウ"), ("製作所", "セイサクショ"),
     ("システム", "システム"), ("商会", "ショウカイ"), ("設計", "セッケイ"), ("印刷", "インサツ"),
 ]  # fmt: skip
-PREFECTURES = (
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県",
-    "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県",
-    "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府",
-    "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県",
-    "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県",
-    "鹿児島県", "沖縄県",
-)  # fmt: skip
 KANJI_DIGITS = "一二三四五六七八九"
 
 
@@ -145,7 +138,7 @@ def generate(path: Path, rows: int) -> int:
             update = _day(rng, 2016, 2024)
             buf.append([
                 str(i + 1), corporate_number(i), "21" if closed else "01", "0", update,
-                update if closed else "2015-10-05", name, "", kind, PREFECTURES[pref - 1],
+                update if closed else "2015-10-05", name, "", kind, PREFECTURE_NAMES[pref - 1],
                 f"{rng.choice(MORPHEMES)[0]}市",
                 f"{town}町{KANJI_DIGITS[rng.randrange(9)]}丁目{rng.randint(1, 30)}番"
                 f"{rng.randint(1, 20)}号",

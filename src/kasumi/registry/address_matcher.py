@@ -31,6 +31,7 @@ from django.db.models import Q
 
 from kasumi.core.apierrors import Invalid
 from kasumi.core.codes import CodeError, validate_local_government_code
+from kasumi.core.prefectures import PREFECTURE_NAMES
 from kasumi.registry.address_text import (
     HYPHEN,
     Normalised,
@@ -65,16 +66,7 @@ _RESIDENCE_FIELDS = (
     "rsdt_num2", "rsdt2_key", "ablt_date",
 )  # fmt: skip
 
-# 都道府県 in JIS X 0401 order (public names).
-PREFECTURES = (
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県",
-    "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県",
-    "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府",
-    "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県",
-    "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県",
-    "鹿児島県", "沖縄県",
-)  # fmt: skip
-_PREFECTURE_KEYS = sorted(((name_key(p), p) for p in PREFECTURES), key=lambda kp: -len(kp[0]))
+_PREFECTURE_KEYS = sorted(((name_key(p), p) for p in PREFECTURE_NAMES), key=lambda kp: -len(kp[0]))
 
 
 class Level(IntEnum):
