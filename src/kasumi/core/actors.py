@@ -33,9 +33,6 @@ class Actor:
     def has_any_role(self, roles: frozenset[str] | set[str]) -> bool:
         return bool(self.roles & roles)
 
-    def is_member_of(self, organisation_id: int | None) -> bool:
-        return self.organisation is not None and self.organisation.pk == organisation_id
-
     @property
     def label(self) -> str:
         """For audit logs: an account or key name, never a citizen's data."""

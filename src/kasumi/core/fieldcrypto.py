@@ -90,8 +90,3 @@ def lookup_digester(context: bytes) -> Callable[[str], str]:
         return h.hexdigest()
 
     return digest
-
-
-def reset_cache() -> None:
-    """Forget loaded keys (tests that switch ``KASUMI_VAR_DIR``)."""
-    _keys.cache_clear()

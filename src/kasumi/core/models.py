@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -64,14 +65,8 @@ class Organisation(models.Model):
 
     def clean(self) -> None:
         errors = code_errors(self.kind, self.code)
-        if self.kind == self.Kind.MUNICIPALITY and self.prefecture_id is None and not errors:
-            pass  # a prefecture link is recommended, not required (demo data may omit it)
         if errors:
             raise ValidationError({"code": errors})
-
-    @property
-    def is_local_government(self) -> bool:
-        return self.kind in (self.Kind.PREFECTURE, self.Kind.MUNICIPALITY)
 
 
 def code_errors(kind: str, code: str) -> list[str]:
@@ -201,5 +196,9 @@ class ApiKey(models.Model):
         key = cls.objects.active().select_related("organisation").filter(lookup=lookup).first()
         if key is None or not secrets.compare_digest(key.key_hash, _hash_key(token)):
             return None
-        cls.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # A write per API call would serialise busy clients on one row; a
+        # minute's precision is enough to tell which keys are in use.
+        if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+            cls.objects.filter(pk=key.pk).update(last_used_at=now)
         return key
