@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "kasumi.core",
     "kasumi.registry",
+    "kasumi.trust",
     "kasumi.ops",
     "kasumi.web",
 ]

@@ -1,0 +1,220 @@
+"""JSON Web Signatures (RFC 7515) over the exact bytes of a submission.
+
+Compact serialisation only, RS256 or PS256 only, with the signer's certificate
+chain in ``x5c``. The payload may be attached (``header.payload.signature``) or
+detached (``header..signature``, RFC 7515 Appendix F) with the bytes sent
+beside it. :func:`verify` checks, in order: structure, algorithm, the
+signature over the signing input, the chain to the platform root, key usage,
+validity at signing time, and revocation; the first failure is the reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Collection
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from kasumi.trust import chains, revocation
+from kasumi.trust.keystore import rsa_padding
+from kasumi.trust.models import RevocationReason
+from kasumi.trust.profiles import SIGNING_KINDS
+from kasumi.trust.results import Check, VerificationResult
+
+ALGORITHMS = {"RS256": "pkcs1v15", "PS256": "pss"}
+MAX_JWS_BYTES = 16 * 1024 * 1024
+MAX_HEADER_BYTES = 16 * 1024
+MAX_X5C = 4
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(value: str) -> bytes:
+    # Strict: RFC 7515 base64url without padding and without other characters.
+    if "=" in value or "+" in value or "/" in value:
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def sign(
+    payload: bytes,
+    key: rsa.RSAPrivateKey,
+    chain: list[x509.Certificate],
+    *,
+    alg: str = "PS256",
+    detached: bool = False,
+    extra_header: dict[str, Any] | None = None,
+) -> str:
+    """A compact JWS over ``payload`` with ``chain`` (leaf first) in ``x5c``."""
+    if alg not in ALGORITHMS:
+        raise ValueError("alg must be RS256 or PS256")
+    header: dict[str, Any] = {
+        "alg": alg,
+        "x5c": [base64.b64encode(c.public_bytes(Encoding.DER)).decode("ascii") for c in chain],
+        **(extra_header or {}),
+    }
+    protected = b64url(json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode())
+    encoded_payload = b64url(payload)
+    signing_input = f"{protected}.{encoded_payload}".encode("ascii")
+    signature = key.sign(signing_input, rsa_padding(ALGORITHMS[alg]), hashes.SHA256())  # type: ignore[arg-type]
+    return f"{protected}.{'' if detached else encoded_payload}.{b64url(signature)}"
+
+
+def _fail(
+    result: VerificationResult, reason: str, check: str, detail: str = ""
+) -> VerificationResult:
+    result.checks.append(Check(check, False, detail))
+    result.reason = reason
+    return result
+
+
+def verify(
+    token: str | bytes,
+    *,
+    payload: bytes | None = None,
+    at: datetime | None = None,
+    signing_time: datetime | None = None,
+    signing_time_source: str = "",
+    kinds: Collection[str] = SIGNING_KINDS,
+) -> VerificationResult:
+    """Verify a compact JWS. ``payload`` is required when the JWS is detached.
+
+    ``signing_time`` is when the signature is known to have existed (from a
+    verified time-stamp); without it the verification time stands in.
+    ``kinds`` are the certificate kinds allowed to make this signature.
+    """
+    verified_at = at or datetime.now(UTC)
+    result = VerificationResult("jws", None, verified_at=verified_at)
+    checks = result.checks
+
+    # -- structure
+    if isinstance(token, bytes):
+        if len(token) > MAX_JWS_BYTES:
+            return _fail(result, "jws_too_large", "structure")
+        try:
+            token = token.decode("ascii")
+        except UnicodeDecodeError:
+            return _fail(result, "jws_malformed", "structure", "not ASCII")
+    token = token.strip()
+    if len(token) > MAX_JWS_BYTES:
+        return _fail(result, "jws_too_large", "structure")
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0] or not parts[2]:
+        return _fail(result, "jws_malformed", "structure", "expected three dot-separated parts")
+    protected, encoded_payload, encoded_signature = parts
+    if len(protected) > MAX_HEADER_BYTES * 4 // 3 + 4:
+        return _fail(result, "jws_header_too_large", "structure")
+    try:
+        header = json.loads(_b64url_decode(protected))
+        signature = _b64url_decode(encoded_signature)
+        if encoded_payload:
+            signed_bytes = _b64url_decode(encoded_payload)
+        elif payload is not None:
+            signed_bytes = payload
+            encoded_payload = b64url(payload)
+        else:
+            return _fail(result, "jws_malformed", "structure", "detached payload not supplied")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return _fail(result, "jws_malformed", "structure", "bad base64url or JSON")
+    if not isinstance(header, dict):
+        return _fail(result, "jws_malformed", "structure", "header is not a JSON object")
+    if payload is not None and signed_bytes != payload:
+        return _fail(result, "payload_mismatch", "payload")
+    checks.append(Check("structure", True))
+
+    # -- algorithm
+    alg = header.get("alg")
+    if alg not in ALGORITHMS:
+        return _fail(result, "alg_not_allowed", "algorithm", str(alg)[:20])
+    if "crit" in header:
+        return _fail(result, "crit_unsupported", "algorithm")
+    checks.append(Check("algorithm", True, alg))
+
+    # -- certificates
+    x5c = header.get("x5c")
+    if not isinstance(x5c, list) or not x5c:
+        return _fail(result, "x5c_missing", "certificate")
+    if len(x5c) > MAX_X5C:
+        return _fail(result, "x5c_too_long", "certificate")
+    try:
+        leaf_der = base64.b64decode(x5c[0], validate=True)
+    except (TypeError, ValueError, binascii.Error):
+        return _fail(result, "x5c_malformed", "certificate")
+    info = chains.chain_info_der(leaf_der)
+    if info.certificate is None or info.error == "x5c_malformed":
+        return _fail(result, "x5c_malformed", "certificate")
+
+    # -- the signature, with the leaf's key (before trusting anything about it)
+    public_key = info.public_key or info.certificate.public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        return _fail(result, "key_usage_invalid", "signature", "not an RSA key")
+    try:
+        public_key.verify(
+            signature,
+            f"{protected}.{encoded_payload}".encode("ascii"),
+            rsa_padding(ALGORITHMS[alg]),  # type: ignore[arg-type]
+            hashes.SHA256(),
+        )
+    except InvalidSignature:
+        return _fail(result, "signature_invalid", "signature")
+    checks.append(Check("signature", True))
+    result.payload = signed_bytes
+
+    # -- chain to the platform root
+    if info.error is not None:
+        return _fail(result, info.error, "chain")
+    assert info.authority is not None
+    result.signer = info.signer
+    checks.append(Check("chain", True, info.authority.name))
+    if info.authority.revoked:
+        return _fail(result, "issuer_revoked", "chain")
+
+    # -- key usage
+    if not info.can_commit or info.kind not in kinds:
+        return _fail(result, "key_usage_invalid", "key_usage", info.kind)
+    checks.append(Check("key_usage", True, info.kind))
+
+    # -- validity at signing time
+    when = signing_time or verified_at
+    result.signing_time = when
+    result.signing_time_source = signing_time_source or (
+        "given" if signing_time else "verification_time"
+    )
+    assert info.not_before is not None and info.not_after is not None
+    if when < info.not_before or when < info.authority.not_before:
+        return _fail(result, "certificate_not_yet_valid", "validity")
+    if when > info.not_after or when > info.authority.not_after:
+        return _fail(result, "certificate_expired", "validity")
+    checks.append(Check("validity", True))
+
+    # -- revocation
+    answer = revocation.status(info.authority.id, info.serial)
+    result.revocation = {
+        "source": "revocation_log",
+        "log_position": answer.log_position,
+        "as_of": answer.as_of.isoformat(),
+    }
+    revoked = answer.revoked
+    if revoked is not None:
+        result.revocation["revoked_at"] = revoked.revoked_at.isoformat()
+        result.revocation["reason"] = revoked.reason
+        # A signature made before the revocation stays valid, unless the key
+        # was compromised (then nothing it signed can be trusted).
+        if revoked.revoked_at <= when or revoked.reason == RevocationReason.KEY_COMPROMISE:
+            return _fail(
+                result, "certificate_revoked", "revocation", revoked.revoked_at.isoformat()
+            )
+        checks.append(Check("revocation", True, "revoked after signing time"))
+    else:
+        checks.append(Check("revocation", True, "good"))
+    return result

@@ -1,0 +1,95 @@
+"""Sign X.509 certificates, CRLs and OCSP responses with a key from the key store.
+
+The ``cryptography`` builders need a software private key. When the store
+keeps one (the file store) it is used directly. When it does not (an HSM), the
+builder signs with a throwaway placeholder key, and the to-be-signed bytes are
+then re-signed by the store and the signature swapped in: the algorithm
+identifier is the same (sha256WithRSAEncryption) so the TBS bytes are valid as
+they are.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509 import ocsp
+
+from kasumi.trust.keystore import KeyRef
+
+
+@cache
+def _placeholder_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def sign_certificate(builder: x509.CertificateBuilder, key: KeyRef) -> x509.Certificate:
+    private = key.private_key()
+    if private is not None:
+        return builder.sign(private, hashes.SHA256())
+    draft = asn1_x509.Certificate.load(
+        builder.sign(_placeholder_key(), hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    )
+    tbs = draft["tbs_certificate"]
+    signed = asn1_x509.Certificate(
+        {
+            "tbs_certificate": tbs,
+            "signature_algorithm": draft["signature_algorithm"],
+            "signature_value": key.sign(tbs.dump()),
+        }
+    )
+    return x509.load_der_x509_certificate(signed.dump())
+
+
+def sign_crl(
+    builder: x509.CertificateRevocationListBuilder, key: KeyRef
+) -> x509.CertificateRevocationList:
+    private = key.private_key()
+    if private is not None:
+        return builder.sign(private, hashes.SHA256())
+    draft = asn1_crl.CertificateList.load(
+        builder.sign(_placeholder_key(), hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    )
+    tbs = draft["tbs_cert_list"]
+    signed = asn1_crl.CertificateList(
+        {
+            "tbs_cert_list": tbs,
+            "signature_algorithm": draft["signature_algorithm"],
+            "signature": key.sign(tbs.dump()),
+        }
+    )
+    return x509.load_der_x509_crl(signed.dump())
+
+
+def sign_ocsp(builder: ocsp.OCSPResponseBuilder, key: KeyRef) -> ocsp.OCSPResponse:
+    private = key.private_key()
+    if private is not None:
+        return builder.sign(private, hashes.SHA256())
+    draft = asn1_ocsp.OCSPResponse.load(
+        builder.sign(_placeholder_key(), hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    )
+    basic = draft["response_bytes"]["response"].parsed
+    tbs = basic["tbs_response_data"]
+    signed_basic = asn1_ocsp.BasicOCSPResponse(
+        {
+            "tbs_response_data": tbs,
+            "signature_algorithm": basic["signature_algorithm"],
+            "signature": key.sign(tbs.dump()),
+            "certs": basic["certs"],
+        }
+    )
+    response = asn1_ocsp.OCSPResponse(
+        {
+            "response_status": "successful",
+            "response_bytes": {
+                "response_type": "basic_ocsp_response",
+                "response": signed_basic,
+            },
+        }
+    )
+    return ocsp.load_der_ocsp_response(response.dump())
