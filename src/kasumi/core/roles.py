@@ -21,3 +21,6 @@ PERSONAL_REGISTRY_READ = frozenset({Role.REGISTRAR, Role.CLERK, Role.APPROVER, R
 REGISTRY_WRITE = frozenset({Role.REGISTRAR})
 # 個人番号 is shown only to the registrar of the owning registry.
 MY_NUMBER_READ = frozenset({Role.REGISTRAR})
+# Citizen certificates are issued and revoked at a municipality's counter by its
+# registrars (the J-LIS model: the municipality checks identity, the PKI issues).
+CERTIFICATE_ISSUE = frozenset({Role.REGISTRAR})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
@@ -186,7 +186,12 @@ def chain_info_der(der: bytes) -> ChainInfo:
         cert = x509.load_der_x509_certificate(der)
     except ValueError:
         return ChainInfo("x5c_malformed")
-    info = _analyse(cert)
+    try:
+        info = _analyse(cert)
+    except (ValueError, UnsupportedAlgorithm):
+        # cryptography parses fields lazily: a certificate whose outer DER is
+        # fine can still fail on its issuer, extensions or key.
+        info = ChainInfo("x5c_malformed")
     with _lock:
         if len(_by_der) >= _CACHE_LIMIT:
             _by_der.clear()

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -155,7 +155,10 @@ def verify(
         return _fail(result, "x5c_malformed", "certificate")
 
     # -- the signature, with the leaf's key (before trusting anything about it)
-    public_key = info.public_key or info.certificate.public_key()
+    try:
+        public_key = info.public_key or info.certificate.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return _fail(result, "x5c_malformed", "certificate", "unreadable public key")
     if not isinstance(public_key, rsa.RSAPublicKey):
         return _fail(result, "key_usage_invalid", "signature", "not an RSA key")
     try:
@@ -175,6 +178,7 @@ def verify(
         return _fail(result, info.error, "chain")
     assert info.authority is not None
     result.signer = info.signer
+    result.issuer_id = info.authority.id
     checks.append(Check("chain", True, info.authority.name))
     if info.authority.revoked:
         return _fail(result, "issuer_revoked", "chain")

@@ -370,7 +370,8 @@ def issue(
     if public_key.key_size < profiles.END_ENTITY_KEY_BITS:
         raise PKIError(f"RSA keys must be at least {profiles.END_ENTITY_KEY_BITS} bits")
     ca = active_ca(profiles.ISSUING_ROLE[Kind(kind)])
-    not_before = not_before or _now()
+    # Never outside the issuing CA's own validity.
+    not_before = max(not_before or _now(), ca.not_before)
     not_after = min(not_after, ca.not_after)
     cert = _build(
         subject=subject,

@@ -133,7 +133,9 @@ class VerificationResult:
     verified_at: datetime | None = None
     revocation: dict[str, Any] = field(default_factory=dict)
     payload: bytes | None = None  # the signed bytes (JWS), when valid or altered-detectable
-    certificate_id: int | None = None  # the platform's Certificate row, when known
+    # Which platform CA issued the signer's certificate (with signer.certificate_serial
+    # this finds the Certificate row for evidence); None for foreign certificates.
+    issuer_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

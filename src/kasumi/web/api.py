@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from kasumi.core.apierrors import ServiceError
 from kasumi.ops.api import router as ops_router
 from kasumi.registry.api import router as registry_router
+from kasumi.trust.api import router as trust_router
 
 api = NinjaAPI(
     title="Kasumi API",
@@ -54,3 +55,4 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/ops", ops_router)
 api.add_router("/registry", registry_router)
+api.add_router("/trust", trust_router)
