@@ -193,7 +193,7 @@ def test_foreign_ca_copying_our_ca_name_is_chain_invalid(pki):
 
 
 def test_authentication_certificate_cannot_sign(signer):
-    key, pair, chain = signer
+    key, pair, _ = signer
     token = jws.sign(PAYLOAD, key, [pair.authentication.certificate])
     assert jws.verify(token).reason == "key_usage_invalid"
 

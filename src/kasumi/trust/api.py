@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from cryptography.hazmat.primitives import serialization
 from django.http import HttpRequest
-from ninja import File, Router, Schema, UploadedFile
+from ninja import File, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from kasumi.core.actors import Actor
@@ -59,9 +59,9 @@ class ChallengeOut(Schema):
     auth=organisation_auth,
     summary="Get a challenge for the key holder to sign (proof of possession)",
 )
-def create_challenge(request: HttpRequest) -> tuple[int, ChallengeOut]:
+def create_challenge(request: HttpRequest) -> Status[ChallengeOut]:
     challenge = certificates.new_challenge(_actor(request))
-    return 201, ChallengeOut(challenge=challenge.nonce, expires_at=challenge.expires_at)
+    return Status(201, ChallengeOut(challenge=challenge.nonce, expires_at=challenge.expires_at))
 
 
 class Basic4In(Schema):
@@ -133,7 +133,7 @@ class IssueOut(Schema):
     auth=organisation_auth,
     summary="Issue a citizen's signing and authentication certificates",
 )
-def issue_citizen(request: HttpRequest, body: IssueIn) -> tuple[int, IssueOut]:
+def issue_citizen(request: HttpRequest, body: IssueIn) -> Status[IssueOut]:
     proof = certificates.ProofOfPossession(
         csr=body.csr,
         public_key_der=_b64(body.public_key, "public_key") if body.public_key else b"",
@@ -159,11 +159,14 @@ def issue_citizen(request: HttpRequest, body: IssueIn) -> tuple[int, IssueOut]:
         )
         if cert is not None
     ]
-    return 201, IssueOut(
-        signing=CertificateOut.of(pair.signing) if pair.signing else None,
-        authentication=CertificateOut.of(pair.authentication) if pair.authentication else None,
-        chain=chain,
-        root=pki.root_ca().certificate.public_bytes(pem).decode(),
+    return Status(
+        201,
+        IssueOut(
+            signing=CertificateOut.of(pair.signing) if pair.signing else None,
+            authentication=CertificateOut.of(pair.authentication) if pair.authentication else None,
+            chain=chain,
+            root=pki.root_ca().certificate.public_bytes(pem).decode(),
+        ),
     )
 
 

@@ -292,3 +292,33 @@ def import_files(registry: str, paths: list[Path], progress: Progress | None) ->
     """Import like ``kasumi registry import REGISTRY FILE...`` (each file all-or-nothing)."""
     result: ImportResult = importer(registry).import_files(paths, progress=progress)
     return result
+
+
+def ensure_trust(orgs: dict[str, Organisation]) -> list[str]:
+    """Create the platform PKI if missing, and a seal for every demo organisation.
+
+    The main municipality's head also gets an official (職責) certificate.
+    Returns lines describing what was created (empty when all existed).
+    """
+    from kasumi.trust import pki
+    from kasumi.trust.models import Certificate
+
+    done: list[str] = []
+    if pki.init_pki():
+        done.append(f"platform PKI created (root certificate: {var_dir() / 'pki' / 'root.pem'})")
+    for org in orgs.values():
+        if not Certificate.objects.filter(
+            organisation=org, kind=Certificate.Kind.ORGANISATION_SEAL, revoked_at__isnull=True
+        ).exists():
+            cert = pki.issue_platform_held(Certificate.Kind.ORGANISATION_SEAL, org)
+            done.append(f"seal certificate {cert.serial[:12]}… for {org.name}")
+    main = next((o for o in orgs.values() if o.code == MAIN_MUNICIPALITY.code), None)
+    if (
+        main is not None
+        and not Certificate.objects.filter(
+            organisation=main, kind=Certificate.Kind.OFFICIAL
+        ).exists()
+    ):
+        cert = pki.issue_platform_held(Certificate.Kind.OFFICIAL, main, title=f"{main.name}長")
+        done.append(f"official certificate for {cert.subject_cn}")
+    return done

@@ -72,6 +72,9 @@ class Command(BaseCommand):
             raise CommandError("--residents must be at least 1")
 
         if options["if_empty"] and demo.demo_has_residents():
+            # Older demo databases predate the PKI: give them one, and seals.
+            for line in demo.ensure_trust(demo.ensure_organisations()):
+                self.stdout.write(f"  {line}")
             self.stdout.write(
                 f"Demo data is already loaded ({MAIN_MUNICIPALITY.name} {MAIN_MUNICIPALITY.code} "
                 f"has residents); nothing to do. Staff passwords: {demo.credentials_path()}"
@@ -112,6 +115,12 @@ class Command(BaseCommand):
         orgs = demo.ensure_organisations()
         for org in orgs.values():
             self.stdout.write(f"  {org.code}  {org.name}")
+
+        self._step("Platform PKI and seals")
+        started = time.monotonic()
+        for line in demo.ensure_trust(orgs) or ["already in place"]:
+            self.stdout.write(f"  {line}")
+        self.stdout.write(f"  ({time.monotonic() - started:.1f} s)")
 
         self._step("Staff accounts")
         started = time.monotonic()
