@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,7 +44,11 @@ def _b64url_decode(value: str) -> bytes:
     # Strict: RFC 7515 base64url without padding and without other characters.
     if "=" in value or "+" in value or "/" in value:
         raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    padded = (value + "=" * (-len(value) % 4)).encode("ascii").translate(_FROM_URLSAFE)
+    return binascii.a2b_base64(padded, strict_mode=True)
+
+
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 def sign(
@@ -68,6 +73,77 @@ def sign(
     signing_input = f"{protected}.{encoded_payload}".encode("ascii")
     signature = key.sign(signing_input, rsa_padding(ALGORITHMS[alg]), hashes.SHA256())  # type: ignore[arg-type]
     return f"{protected}.{'' if detached else encoded_payload}.{b64url(signature)}"
+
+
+@dataclass(frozen=True)
+class _Header:
+    """What a protected header says, parsed once per distinct header (cached)."""
+
+    reason: str | None
+    detail: str = ""
+    alg: str = ""
+    info: chains.ChainInfo | None = None
+    public_key: rsa.RSAPublicKey | None = None
+
+
+_STRUCTURE_REASONS = frozenset({"jws_malformed", "jws_header_too_large"})
+_ALGORITHM_REASONS = frozenset({"alg_not_allowed", "crit_unsupported"})
+_PADDINGS = {alg: rsa_padding(pad) for alg, pad in ALGORITHMS.items()}  # type: ignore[arg-type]
+_SHA256 = hashes.SHA256()
+_HEADER_CACHE_LIMIT = 20_000
+_header_cache: dict[str, _Header] = {}
+
+
+def reset_cache() -> None:
+    _header_cache.clear()
+
+
+def _header(protected: str) -> _Header:
+    # A signer's header (algorithm and x5c) is the same on every signature it
+    # makes, so the base64, the JSON and the certificate are decoded once.
+    cached = _header_cache.get(protected)
+    if cached is not None:
+        return cached
+    parsed = _parse_header(protected)
+    if len(_header_cache) >= _HEADER_CACHE_LIMIT:
+        _header_cache.clear()
+    _header_cache[protected] = parsed
+    return parsed
+
+
+def _parse_header(protected: str) -> _Header:
+    if len(protected) > MAX_HEADER_BYTES * 4 // 3 + 4:
+        return _Header("jws_header_too_large")
+    try:
+        header = json.loads(_b64url_decode(protected))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return _Header("jws_malformed", "bad base64url or JSON")
+    if not isinstance(header, dict):
+        return _Header("jws_malformed", "header is not a JSON object")
+    alg = header.get("alg")
+    if alg not in ALGORITHMS:
+        return _Header("alg_not_allowed", str(alg)[:20])
+    if "crit" in header:
+        return _Header("crit_unsupported")
+    x5c = header.get("x5c")
+    if not isinstance(x5c, list) or not x5c:
+        return _Header("x5c_missing", alg=alg)
+    if len(x5c) > MAX_X5C:
+        return _Header("x5c_too_long", alg=alg)
+    try:
+        leaf_der = base64.b64decode(x5c[0], validate=True)
+    except (TypeError, ValueError, binascii.Error):
+        return _Header("x5c_malformed", alg=alg)
+    info = chains.chain_info_der(leaf_der)
+    if info.certificate is None or info.error == "x5c_malformed":
+        return _Header("x5c_malformed", alg=alg)
+    try:
+        public_key = info.public_key or info.certificate.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return _Header("x5c_malformed", "unreadable public key", alg=alg)
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        return _Header("key_usage_invalid", "not an RSA key", alg=alg)
+    return _Header(None, alg=alg, info=info, public_key=public_key)
 
 
 def _fail(
@@ -112,10 +188,7 @@ def verify(
     if len(parts) != 3 or not parts[0] or not parts[2]:
         return _fail(result, "jws_malformed", "structure", "expected three dot-separated parts")
     protected, encoded_payload, encoded_signature = parts
-    if len(protected) > MAX_HEADER_BYTES * 4 // 3 + 4:
-        return _fail(result, "jws_header_too_large", "structure")
     try:
-        header = json.loads(_b64url_decode(protected))
         signature = _b64url_decode(encoded_signature)
         if encoded_payload:
             signed_bytes = _b64url_decode(encoded_payload)
@@ -124,49 +197,34 @@ def verify(
             encoded_payload = b64url(payload)
         else:
             return _fail(result, "jws_malformed", "structure", "detached payload not supplied")
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return _fail(result, "jws_malformed", "structure", "bad base64url or JSON")
-    if not isinstance(header, dict):
-        return _fail(result, "jws_malformed", "structure", "header is not a JSON object")
+    except (ValueError, binascii.Error):
+        return _fail(result, "jws_malformed", "structure", "bad base64url")
+    header = _header(protected)
+    if header.reason is not None:
+        if header.reason in _STRUCTURE_REASONS:
+            return _fail(result, header.reason, "structure", header.detail)
+        checks.append(Check("structure", True))
+        if header.reason in _ALGORITHM_REASONS:
+            return _fail(result, header.reason, "algorithm", header.detail)
+        checks.append(Check("algorithm", True, header.alg))
+        return _fail(result, header.reason, "certificate", header.detail)
     if payload is not None and signed_bytes != payload:
         return _fail(result, "payload_mismatch", "payload")
     checks.append(Check("structure", True))
-
-    # -- algorithm
-    alg = header.get("alg")
-    if alg not in ALGORITHMS:
-        return _fail(result, "alg_not_allowed", "algorithm", str(alg)[:20])
-    if "crit" in header:
-        return _fail(result, "crit_unsupported", "algorithm")
+    alg = header.alg
     checks.append(Check("algorithm", True, alg))
-
-    # -- certificates
-    x5c = header.get("x5c")
-    if not isinstance(x5c, list) or not x5c:
-        return _fail(result, "x5c_missing", "certificate")
-    if len(x5c) > MAX_X5C:
-        return _fail(result, "x5c_too_long", "certificate")
-    try:
-        leaf_der = base64.b64decode(x5c[0], validate=True)
-    except (TypeError, ValueError, binascii.Error):
-        return _fail(result, "x5c_malformed", "certificate")
-    info = chains.chain_info_der(leaf_der)
-    if info.certificate is None or info.error == "x5c_malformed":
-        return _fail(result, "x5c_malformed", "certificate")
+    info = header.info
+    assert info is not None and info.certificate is not None
 
     # -- the signature, with the leaf's key (before trusting anything about it)
-    try:
-        public_key = info.public_key or info.certificate.public_key()
-    except (ValueError, UnsupportedAlgorithm):
-        return _fail(result, "x5c_malformed", "certificate", "unreadable public key")
-    if not isinstance(public_key, rsa.RSAPublicKey):
-        return _fail(result, "key_usage_invalid", "signature", "not an RSA key")
+    public_key = header.public_key
+    assert public_key is not None
     try:
         public_key.verify(
             signature,
             f"{protected}.{encoded_payload}".encode("ascii"),
-            rsa_padding(ALGORITHMS[alg]),  # type: ignore[arg-type]
-            hashes.SHA256(),
+            _PADDINGS[alg],
+            _SHA256,
         )
     except InvalidSignature:
         return _fail(result, "signature_invalid", "signature")
@@ -206,11 +264,11 @@ def verify(
     result.revocation = {
         "source": "revocation_log",
         "log_position": answer.log_position,
-        "as_of": answer.as_of.isoformat(),
+        "as_of": answer.as_of,
     }
     revoked = answer.revoked
     if revoked is not None:
-        result.revocation["revoked_at"] = revoked.revoked_at.isoformat()
+        result.revocation["revoked_at"] = revoked.revoked_at
         result.revocation["reason"] = revoked.reason
         # A signature made before the revocation stays valid, unless the key
         # was compromised (then nothing it signed can be trusted).

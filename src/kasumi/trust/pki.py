@@ -277,9 +277,10 @@ _ca_cache: dict[str, CertificateAuthority] = {}
 def reset_caches() -> None:
     with _cache_lock:
         _ca_cache.clear()
-    from kasumi.trust import chains, revocation
+    from kasumi.trust import chains, jws, revocation
 
     chains.reset()
+    jws.reset_cache()
     revocation.reset()
 
 

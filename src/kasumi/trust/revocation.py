@@ -44,8 +44,7 @@ class StatusAnswer:
     as_of: datetime  # when the snapshot was last brought up to date
 
 
-def _max_age() -> float:
-    return float(os.environ.get("KASUMI_REVOCATION_MAX_AGE", "1"))
+MAX_AGE = float(os.environ.get("KASUMI_REVOCATION_MAX_AGE", "1"))
 
 
 class _Snapshot:
@@ -90,7 +89,7 @@ def invalidate() -> None:
 
 
 def status(issuer_id: int, serial: str) -> StatusAnswer:
-    if time.monotonic() - _snapshot.refreshed > _max_age():
+    if time.monotonic() - _snapshot.refreshed > MAX_AGE:
         _snapshot.refresh()
     return StatusAnswer(
         _snapshot.entries.get((issuer_id, serial)), _snapshot.last_id, _snapshot.as_of
