@@ -277,10 +277,12 @@ _ca_cache: dict[str, CertificateAuthority] = {}
 def reset_caches() -> None:
     with _cache_lock:
         _ca_cache.clear()
-    from kasumi.trust import chains, jws, revocation
+    from kasumi.trust import chains, crl, jws, ocsp, revocation
 
     chains.reset()
     jws.reset_cache()
+    crl.reset()
+    ocsp.reset()
     revocation.reset()
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.db.models import Q
 
 from kasumi.trust.models import Certificate, Revocation, RevocationReason
 
@@ -47,30 +48,51 @@ class StatusAnswer:
 MAX_AGE = float(os.environ.get("KASUMI_REVOCATION_MAX_AGE", "1"))
 
 
+# Ids that were skipped when the snapshot last read the log are looked for again
+# for this long: on PostgreSQL a transaction that took an id earlier may commit
+# later (then the row appears), or roll back (then the id never fills).
+GAP_PATIENCE_SECONDS = 600.0
+
+
 class _Snapshot:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.entries: dict[tuple[int, str], RevokedEntry] = {}
         self.last_id = 0
+        self.gaps: dict[int, float] = {}  # missing id -> when first missed (monotonic)
         self.refreshed = 0.0  # monotonic
         self.as_of = datetime.fromtimestamp(0, UTC)
 
     def refresh(self) -> None:
         with self.lock:
+            now = time.monotonic()
+            self.gaps = {i: t for i, t in self.gaps.items() if now - t < GAP_PATIENCE_SECONDS}
+            condition = Q(id__gt=self.last_id)
+            if self.gaps:
+                condition |= Q(id__in=list(self.gaps))
             rows = (
-                Revocation.objects.filter(id__gt=self.last_id)
+                Revocation.objects.filter(condition)
                 .order_by("id")
                 .values_list("id", "issuer_id", "serial", "revoked_at", "reason")
             )
+            expected = self.last_id + 1
             for row_id, issuer_id, serial, revoked_at, reason in rows.iterator(chunk_size=10_000):
                 self.entries[(issuer_id, serial)] = RevokedEntry(revoked_at, reason)
+                if row_id in self.gaps:
+                    del self.gaps[row_id]
+                    continue
+                # A sequence can jump far (PostgreSQL after a crash); remember a bounded tail.
+                for missing in range(max(expected, row_id - 10_000), row_id):
+                    self.gaps[missing] = now
+                expected = row_id + 1
                 self.last_id = row_id
-            self.refreshed = time.monotonic()
+            self.refreshed = now
             self.as_of = datetime.now(UTC)
 
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.gaps.clear()
             self.last_id = 0
             self.refreshed = 0.0
 
