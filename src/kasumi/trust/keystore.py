@@ -182,7 +182,7 @@ def default_keystore() -> KeyStore:
     if kind == "pkcs11":
         from kasumi.trust.pkcs11_store import Pkcs11KeyStore
 
-        store: KeyStore = Pkcs11KeyStore.from_environment()  # type: ignore[assignment]
+        store: KeyStore = Pkcs11KeyStore.from_environment()
         return store
     raise KeyStoreError(f"unknown KASUMI_KEYSTORE {kind!r} (expected file or pkcs11)")
 

@@ -290,13 +290,11 @@ def _build(
             revocation_time=status.revoked_at,
             revocation_reason=status.reason,
         )
-        .responder_id(ocsp.OCSPResponderEncoding.HASH, responder.certificate)
-        .certificates([responder.certificate])
     )
     if nonce is not None:
         builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
     try:
-        signed = sign_ocsp(builder, responder.key)
+        signed = sign_ocsp(builder, responder.key, responder.certificate)
     except KeyStoreError as exc:
         raise OCSPError(f"cannot sign with the responder key of CA {issuer.slug}: {exc}") from None
     return Answer(

@@ -66,21 +66,40 @@ def sign_crl(
     return x509.load_der_x509_crl(signed.dump())
 
 
-def sign_ocsp(builder: ocsp.OCSPResponseBuilder, key: KeyRef) -> ocsp.OCSPResponse:
+def sign_ocsp(
+    builder: ocsp.OCSPResponseBuilder, key: KeyRef, responder: x509.Certificate
+) -> ocsp.OCSPResponse:
+    """Sign as ``responder`` (named by key hash, its certificate included).
+
+    The builder must not have a responder id or certificates yet: the library
+    checks that they match the signing key, which for an HSM is the placeholder.
+    """
     private = key.private_key()
     if private is not None:
-        return builder.sign(private, hashes.SHA256())
+        return (
+            builder.responder_id(ocsp.OCSPResponderEncoding.HASH, responder)
+            .certificates([responder])
+            .sign(private, hashes.SHA256())
+        )
+    stand_in = _placeholder_certificate()
     draft = asn1_ocsp.OCSPResponse.load(
-        builder.sign(_placeholder_key(), hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        builder.responder_id(ocsp.OCSPResponderEncoding.HASH, stand_in)
+        .certificates([stand_in])
+        .sign(_placeholder_key(), hashes.SHA256())
+        .public_bytes(serialization.Encoding.DER)
     )
     basic = draft["response_bytes"]["response"].parsed
     tbs = basic["tbs_response_data"]
+    key_hash = x509.SubjectKeyIdentifier.from_public_key(responder.public_key()).digest
+    tbs["responder_id"] = asn1_ocsp.ResponderId(name="by_key", value=key_hash)
     signed_basic = asn1_ocsp.BasicOCSPResponse(
         {
             "tbs_response_data": tbs,
             "signature_algorithm": basic["signature_algorithm"],
-            "signature": key.sign(tbs.dump()),
-            "certs": basic["certs"],
+            "signature": key.sign(tbs.dump(force=True)),
+            "certs": [
+                asn1_x509.Certificate.load(responder.public_bytes(serialization.Encoding.DER))
+            ],
         }
     )
     response = asn1_ocsp.OCSPResponse(
@@ -93,3 +112,23 @@ def sign_ocsp(builder: ocsp.OCSPResponseBuilder, key: KeyRef) -> ocsp.OCSPRespon
         }
     )
     return ocsp.load_der_ocsp_response(response.dump())
+
+
+@cache
+def _placeholder_certificate() -> x509.Certificate:
+    """A self-signed certificate for the placeholder key (never leaves this module)."""
+    from datetime import UTC, datetime, timedelta
+
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "placeholder")])
+    now = datetime.now(UTC)
+    key = _placeholder_key()
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
