@@ -277,12 +277,13 @@ _ca_cache: dict[str, CertificateAuthority] = {}
 def reset_caches() -> None:
     with _cache_lock:
         _ca_cache.clear()
-    from kasumi.trust import chains, crl, jws, ocsp, revocation
+    from kasumi.trust import chains, crl, jws, ocsp, revocation, tsa
 
     chains.reset()
     jws.reset_cache()
     crl.reset()
     ocsp.reset()
+    tsa.reset()
     revocation.reset()
 
 
