@@ -12,7 +12,7 @@ from kasumi.trust.models import Verification
 def test_page_is_public_and_japanese_first(pki):
     response = Client().get("/verify/")
     assert response.status_code == 200
-    assert "署名・電子印の検証" in response.content.decode()
+    assert "署名・電子印の検証" in response.content.decode()  # translated title
     assert '<html lang="ja">' in response.content.decode()
 
 
