@@ -24,6 +24,7 @@ install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
 run: install
+	scripts/system-packages
 	$(BIN)/kasumi migrate --no-input
 	$(BIN)/kasumi demo --if-empty
 	$(BIN)/kasumi runserver 127.0.0.1:8000
