@@ -77,7 +77,9 @@ def test_csr_proves_possession(citizen_keys):
 
 def test_garbage_csr_is_malformed():
     with pytest.raises(Invalid) as exc:
-        key_from_csr(b"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n")
+        key_from_csr(
+            b"-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"
+        )
     assert exc.value.code == "csr_malformed"
 
 
@@ -101,8 +103,10 @@ def test_signed_challenge_proves_possession_once(chiyoda, citizen_keys):
 
 def test_challenge_signed_by_another_key_fails(chiyoda, citizen_keys):
     challenge = new_challenge(chiyoda)
-    spki = citizen_keys[0].public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    spki = (
+        citizen_keys[0]
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     signature = citizen_keys[1].sign(challenge.nonce.encode(), padding.PKCS1v15(), hashes.SHA256())
     with pytest.raises(ProofError) as exc:

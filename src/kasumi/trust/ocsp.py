@@ -277,19 +277,16 @@ def _build(
     status = _status(issuer, serial)
     this_update = _now()
     next_update = this_update + NEXT_UPDATE
-    builder = (
-        ocsp.OCSPResponseBuilder()
-        .add_response_by_hash(
-            issuer_name_hash=name_hash,
-            issuer_key_hash=key_hash,
-            serial_number=serial,
-            algorithm=algorithm,
-            cert_status=status.status,
-            this_update=this_update,
-            next_update=next_update,
-            revocation_time=status.revoked_at,
-            revocation_reason=status.reason,
-        )
+    builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+        issuer_name_hash=name_hash,
+        issuer_key_hash=key_hash,
+        serial_number=serial,
+        algorithm=algorithm,
+        cert_status=status.status,
+        this_update=this_update,
+        next_update=next_update,
+        revocation_time=status.revoked_at,
+        revocation_reason=status.reason,
     )
     if nonce is not None:
         builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
