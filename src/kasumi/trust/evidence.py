@@ -77,7 +77,7 @@ def record(result: VerificationResult, data: bytes, *, object_ref: str = "") -> 
         signing_time_source=result.signing_time_source,
         signer_certificate=certificate,
         signer=result.as_dict()["signer"] or {},
-        checks=[c.__dict__ for c in result.checks],
+        checks=[c._asdict() for c in result.checks],
         ocsp_response=ocsp_der,
         revocation=result.as_dict()["revocation"],
     )

@@ -84,6 +84,8 @@ class _Header:
     alg: str = ""
     info: chains.ChainInfo | None = None
     public_key: rsa.RSAPublicKey | None = None
+    chain_ok: Check | None = None
+    key_usage_ok: Check | None = None
 
 
 _STRUCTURE_REASONS = frozenset({"jws_malformed", "jws_header_too_large"})
@@ -91,6 +93,12 @@ _ALGORITHM_REASONS = frozenset({"alg_not_allowed", "crit_unsupported"})
 _PADDINGS = {alg: rsa_padding(pad) for alg, pad in ALGORITHMS.items()}  # type: ignore[arg-type]
 _SHA256 = hashes.SHA256()
 _HEADER_CACHE_LIMIT = 20_000
+# Passing checks are the same on every signature: made once, shared (immutable).
+_OK_STRUCTURE = Check("structure", True)
+_OK_ALGORITHM = {alg: Check("algorithm", True, alg) for alg in ALGORITHMS}
+_OK_SIGNATURE = Check("signature", True)
+_OK_VALIDITY = Check("validity", True)
+_OK_REVOCATION = Check("revocation", True, "good")
 _header_cache: dict[str, _Header] = {}
 
 
@@ -143,7 +151,14 @@ def _parse_header(protected: str) -> _Header:
         return _Header("x5c_malformed", "unreadable public key", alg=alg)
     if not isinstance(public_key, rsa.RSAPublicKey):
         return _Header("key_usage_invalid", "not an RSA key", alg=alg)
-    return _Header(None, alg=alg, info=info, public_key=public_key)
+    return _Header(
+        None,
+        alg=alg,
+        info=info,
+        public_key=public_key,
+        chain_ok=Check("chain", True, info.authority.name) if info.authority else None,
+        key_usage_ok=Check("key_usage", True, info.kind),
+    )
 
 
 def _fail(
@@ -210,9 +225,9 @@ def verify(
         return _fail(result, header.reason, "certificate", header.detail)
     if payload is not None and signed_bytes != payload:
         return _fail(result, "payload_mismatch", "payload")
-    checks.append(Check("structure", True))
+    checks.append(_OK_STRUCTURE)
     alg = header.alg
-    checks.append(Check("algorithm", True, alg))
+    checks.append(_OK_ALGORITHM[alg])
     info = header.info
     assert info is not None and info.certificate is not None
 
@@ -228,7 +243,7 @@ def verify(
         )
     except InvalidSignature:
         return _fail(result, "signature_invalid", "signature")
-    checks.append(Check("signature", True))
+    checks.append(_OK_SIGNATURE)
     result.payload = signed_bytes
 
     # -- chain to the platform root
@@ -237,14 +252,14 @@ def verify(
     assert info.authority is not None
     result.signer = info.signer
     result.issuer_id = info.authority.id
-    checks.append(Check("chain", True, info.authority.name))
+    checks.append(header.chain_ok or Check("chain", True, info.authority.name))
     if info.authority.revoked:
         return _fail(result, "issuer_revoked", "chain")
 
     # -- key usage
     if not info.can_commit or info.kind not in kinds:
         return _fail(result, "key_usage_invalid", "key_usage", info.kind)
-    checks.append(Check("key_usage", True, info.kind))
+    checks.append(header.key_usage_ok or Check("key_usage", True, info.kind))
 
     # -- validity at signing time
     when = signing_time or verified_at
@@ -257,7 +272,7 @@ def verify(
         return _fail(result, "certificate_not_yet_valid", "validity")
     if when > info.not_after or when > info.authority.not_after:
         return _fail(result, "certificate_expired", "validity")
-    checks.append(Check("validity", True))
+    checks.append(_OK_VALIDITY)
 
     # -- revocation
     answer = revocation.status(info.authority.id, info.serial)
@@ -278,5 +293,5 @@ def verify(
             )
         checks.append(Check("revocation", True, "revoked after signing time"))
     else:
-        checks.append(Check("revocation", True, "good"))
+        checks.append(_OK_REVOCATION)
     return result

@@ -277,13 +277,14 @@ _ca_cache: dict[str, CertificateAuthority] = {}
 def reset_caches() -> None:
     with _cache_lock:
         _ca_cache.clear()
-    from kasumi.trust import chains, crl, jws, ocsp, revocation, tsa
+    from kasumi.trust import chains, crl, jws, ocsp, revocation, sealing, tsa
 
     chains.reset()
     jws.reset_cache()
     crl.reset()
     ocsp.reset()
     tsa.reset()
+    sealing.reset()
     revocation.reset()
 
 

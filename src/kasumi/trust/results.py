@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
@@ -99,9 +99,12 @@ def verdict_for(reason: str | None) -> Verdict:
     return REASONS.get(reason, (Verdict.INVALID, ""))[0]
 
 
-@dataclass(frozen=True)
-class Check:
-    """One thing that was checked: ``name`` (stable), ``ok``, and a short detail."""
+class Check(NamedTuple):
+    """One thing that was checked: ``name`` (stable), ``ok``, and a short detail.
+
+    A named tuple: verifiers create several per signature, and it is the
+    cheapest immutable record to make.
+    """
 
     name: str
     ok: bool
@@ -164,7 +167,7 @@ class VerificationResult:
             "signing_time": self.signing_time.isoformat() if self.signing_time else None,
             "signing_time_source": self.signing_time_source,
             "verified_at": self.verified_at.isoformat() if self.verified_at else None,
-            "checks": [asdict(c) for c in self.checks],
+            "checks": [c._asdict() for c in self.checks],
             "revocation": _jsonable(self.revocation),
             **({"details": _jsonable(self.extra)} if self.extra else {}),
         }

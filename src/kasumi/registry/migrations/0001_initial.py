@@ -5,384 +5,1068 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AddressMunicipality',
+            name="AddressMunicipality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lg_code', models.CharField(max_length=6, unique=True, verbose_name='local government code (全国地方公共団体コード)')),
-                ('pref', models.CharField(max_length=120, verbose_name='prefecture (都道府県)')),
-                ('pref_kana', models.CharField(blank=True, max_length=240)),
-                ('county', models.CharField(blank=True, max_length=120, verbose_name='county (郡)')),
-                ('city', models.CharField(max_length=120, verbose_name='city (市区町村)')),
-                ('city_kana', models.CharField(blank=True, max_length=240)),
-                ('ward', models.CharField(blank=True, max_length=120, verbose_name='ward (政令市の区)')),
-                ('ward_kana', models.CharField(blank=True, max_length=240)),
-                ('pref_key', models.CharField(db_index=True, editable=False, max_length=240)),
-                ('county_key', models.CharField(db_index=True, editable=False, max_length=240)),
-                ('city_key', models.CharField(db_index=True, editable=False, max_length=240)),
-                ('ward_key', models.CharField(editable=False, max_length=240)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "lg_code",
+                    models.CharField(
+                        max_length=6,
+                        unique=True,
+                        verbose_name="local government code (全国地方公共団体コード)",
+                    ),
+                ),
+                ("pref", models.CharField(max_length=120, verbose_name="prefecture (都道府県)")),
+                ("pref_kana", models.CharField(blank=True, max_length=240)),
+                (
+                    "county",
+                    models.CharField(blank=True, max_length=120, verbose_name="county (郡)"),
+                ),
+                ("city", models.CharField(max_length=120, verbose_name="city (市区町村)")),
+                ("city_kana", models.CharField(blank=True, max_length=240)),
+                (
+                    "ward",
+                    models.CharField(blank=True, max_length=120, verbose_name="ward (政令市の区)"),
+                ),
+                ("ward_kana", models.CharField(blank=True, max_length=240)),
+                ("pref_key", models.CharField(db_index=True, editable=False, max_length=240)),
+                ("county_key", models.CharField(db_index=True, editable=False, max_length=240)),
+                ("city_key", models.CharField(db_index=True, editable=False, max_length=240)),
+                ("ward_key", models.CharField(editable=False, max_length=240)),
             ],
             options={
-                'verbose_name': 'address municipality',
-                'verbose_name_plural': 'address municipalities',
-                'ordering': ['lg_code'],
+                "verbose_name": "address municipality",
+                "verbose_name_plural": "address municipalities",
+                "ordering": ["lg_code"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('resident_code', models.CharField(max_length=11, unique=True, verbose_name='resident record code (住民票コード)')),
-                ('family_name', models.CharField(max_length=50, verbose_name='family name (氏)')),
-                ('given_name', models.CharField(max_length=50, verbose_name='given name (名)')),
-                ('family_name_kana', models.CharField(max_length=100, verbose_name='family name kana (氏カナ)')),
-                ('given_name_kana', models.CharField(max_length=100, verbose_name='given name kana (名カナ)')),
-                ('name_key', models.CharField(db_index=True, editable=False, max_length=120)),
-                ('kana_key', models.CharField(db_index=True, editable=False, max_length=220)),
-                ('birth_date', models.DateField(verbose_name='date of birth (生年月日)')),
-                ('sex', models.PositiveSmallIntegerField(choices=[(1, 'male (男)'), (2, 'female (女)')], verbose_name='sex (性別)')),
-                ('death_date', models.DateField(blank=True, null=True, verbose_name='date of death')),
-                ('my_number_sealed', models.BinaryField(blank=True, null=True)),
-                ('my_number_digest', models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "resident_code",
+                    models.CharField(
+                        max_length=11,
+                        unique=True,
+                        verbose_name="resident record code (住民票コード)",
+                    ),
+                ),
+                ("family_name", models.CharField(max_length=50, verbose_name="family name (氏)")),
+                ("given_name", models.CharField(max_length=50, verbose_name="given name (名)")),
+                (
+                    "family_name_kana",
+                    models.CharField(max_length=100, verbose_name="family name kana (氏カナ)"),
+                ),
+                (
+                    "given_name_kana",
+                    models.CharField(max_length=100, verbose_name="given name kana (名カナ)"),
+                ),
+                ("name_key", models.CharField(db_index=True, editable=False, max_length=120)),
+                ("kana_key", models.CharField(db_index=True, editable=False, max_length=220)),
+                ("birth_date", models.DateField(verbose_name="date of birth (生年月日)")),
+                (
+                    "sex",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "male (男)"), (2, "female (女)")], verbose_name="sex (性別)"
+                    ),
+                ),
+                (
+                    "death_date",
+                    models.DateField(blank=True, null=True, verbose_name="date of death"),
+                ),
+                ("my_number_sealed", models.BinaryField(blank=True, null=True)),
+                (
+                    "my_number_digest",
+                    models.CharField(
+                        blank=True, editable=False, max_length=64, null=True, unique=True
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'persons',
+                "verbose_name": "person",
+                "verbose_name_plural": "persons",
             },
         ),
         migrations.CreateModel(
-            name='AddressBlock',
+            name="AddressBlock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lg_code', models.CharField(max_length=6, verbose_name='local government code (全国地方公共団体コード)')),
-                ('machiaza_id', models.CharField(max_length=7, verbose_name='town id (町字ID)')),
-                ('blk_id', models.CharField(max_length=3, verbose_name='block id (街区ID)')),
-                ('city', models.CharField(max_length=120)),
-                ('ward', models.CharField(blank=True, max_length=120)),
-                ('oaza_cho', models.CharField(blank=True, max_length=120)),
-                ('chome', models.CharField(blank=True, max_length=120)),
-                ('koaza', models.CharField(blank=True, max_length=120)),
-                ('machiaza_dist', models.CharField(blank=True, max_length=120)),
-                ('blk_num', models.CharField(max_length=20, verbose_name='block number (街区符号)')),
-                ('rsdt_addr_flg', models.PositiveSmallIntegerField(verbose_name='住居表示フラグ')),
-                ('rsdt_addr_mtd_code', models.CharField(blank=True, max_length=1)),
-                ('status_flg', models.CharField(blank=True, max_length=1)),
-                ('efct_date', models.DateField(blank=True, null=True)),
-                ('ablt_date', models.DateField(blank=True, null=True)),
-                ('src_code', models.CharField(blank=True, max_length=20)),
-                ('remarks', models.TextField(blank=True)),
-                ('blk_key', models.CharField(editable=False, max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "lg_code",
+                    models.CharField(
+                        max_length=6, verbose_name="local government code (全国地方公共団体コード)"
+                    ),
+                ),
+                ("machiaza_id", models.CharField(max_length=7, verbose_name="town id (町字ID)")),
+                ("blk_id", models.CharField(max_length=3, verbose_name="block id (街区ID)")),
+                ("city", models.CharField(max_length=120)),
+                ("ward", models.CharField(blank=True, max_length=120)),
+                ("oaza_cho", models.CharField(blank=True, max_length=120)),
+                ("chome", models.CharField(blank=True, max_length=120)),
+                ("koaza", models.CharField(blank=True, max_length=120)),
+                ("machiaza_dist", models.CharField(blank=True, max_length=120)),
+                (
+                    "blk_num",
+                    models.CharField(max_length=20, verbose_name="block number (街区符号)"),
+                ),
+                ("rsdt_addr_flg", models.PositiveSmallIntegerField(verbose_name="住居表示フラグ")),
+                ("rsdt_addr_mtd_code", models.CharField(blank=True, max_length=1)),
+                ("status_flg", models.CharField(blank=True, max_length=1)),
+                ("efct_date", models.DateField(blank=True, null=True)),
+                ("ablt_date", models.DateField(blank=True, null=True)),
+                ("src_code", models.CharField(blank=True, max_length=20)),
+                ("remarks", models.TextField(blank=True)),
+                ("blk_key", models.CharField(editable=False, max_length=20)),
             ],
             options={
-                'verbose_name': 'address block (街区)',
-                'verbose_name_plural': 'address blocks (街区)',
-                'ordering': ['lg_code', 'machiaza_id', 'blk_id'],
-                'constraints': [models.UniqueConstraint(fields=('lg_code', 'machiaza_id', 'blk_id'), name='unique_abr_block')],
+                "verbose_name": "address block (街区)",
+                "verbose_name_plural": "address blocks (街区)",
+                "ordering": ["lg_code", "machiaza_id", "blk_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("lg_code", "machiaza_id", "blk_id"), name="unique_abr_block"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AddressResidence',
+            name="AddressResidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lg_code', models.CharField(max_length=6, verbose_name='local government code (全国地方公共団体コード)')),
-                ('machiaza_id', models.CharField(max_length=7, verbose_name='town id (町字ID)')),
-                ('blk_id', models.CharField(max_length=3, verbose_name='block id (街区ID)')),
-                ('rsdt_id', models.CharField(max_length=3, verbose_name='residence id (住居ID)')),
-                ('rsdt2_id', models.CharField(blank=True, max_length=4, verbose_name='residence id 2 (住居2ID)')),
-                ('city', models.CharField(max_length=120)),
-                ('ward', models.CharField(blank=True, max_length=120)),
-                ('oaza_cho', models.CharField(blank=True, max_length=120)),
-                ('chome', models.CharField(blank=True, max_length=120)),
-                ('koaza', models.CharField(blank=True, max_length=120)),
-                ('machiaza_dist', models.CharField(blank=True, max_length=120)),
-                ('blk_num', models.CharField(max_length=20, verbose_name='block number (街区符号)')),
-                ('rsdt_num', models.CharField(max_length=20, verbose_name='residence number (住居番号)')),
-                ('rsdt_num2', models.CharField(blank=True, max_length=20, verbose_name='residence number 2 (住居番号2)')),
-                ('basic_rsdt_div', models.CharField(blank=True, max_length=1, verbose_name='基礎番号・住居番号区分')),
-                ('rsdt_addr_flg', models.PositiveSmallIntegerField(verbose_name='住居表示フラグ')),
-                ('rsdt_addr_mtd_code', models.CharField(blank=True, max_length=1)),
-                ('status_flg', models.CharField(blank=True, max_length=1)),
-                ('efct_date', models.DateField(blank=True, null=True)),
-                ('ablt_date', models.DateField(blank=True, null=True)),
-                ('src_code', models.CharField(blank=True, max_length=20)),
-                ('remarks', models.TextField(blank=True)),
-                ('rsdt_key', models.CharField(editable=False, max_length=20)),
-                ('rsdt2_key', models.CharField(blank=True, editable=False, max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "lg_code",
+                    models.CharField(
+                        max_length=6, verbose_name="local government code (全国地方公共団体コード)"
+                    ),
+                ),
+                ("machiaza_id", models.CharField(max_length=7, verbose_name="town id (町字ID)")),
+                ("blk_id", models.CharField(max_length=3, verbose_name="block id (街区ID)")),
+                ("rsdt_id", models.CharField(max_length=3, verbose_name="residence id (住居ID)")),
+                (
+                    "rsdt2_id",
+                    models.CharField(
+                        blank=True, max_length=4, verbose_name="residence id 2 (住居2ID)"
+                    ),
+                ),
+                ("city", models.CharField(max_length=120)),
+                ("ward", models.CharField(blank=True, max_length=120)),
+                ("oaza_cho", models.CharField(blank=True, max_length=120)),
+                ("chome", models.CharField(blank=True, max_length=120)),
+                ("koaza", models.CharField(blank=True, max_length=120)),
+                ("machiaza_dist", models.CharField(blank=True, max_length=120)),
+                (
+                    "blk_num",
+                    models.CharField(max_length=20, verbose_name="block number (街区符号)"),
+                ),
+                (
+                    "rsdt_num",
+                    models.CharField(max_length=20, verbose_name="residence number (住居番号)"),
+                ),
+                (
+                    "rsdt_num2",
+                    models.CharField(
+                        blank=True, max_length=20, verbose_name="residence number 2 (住居番号2)"
+                    ),
+                ),
+                (
+                    "basic_rsdt_div",
+                    models.CharField(
+                        blank=True, max_length=1, verbose_name="基礎番号・住居番号区分"
+                    ),
+                ),
+                ("rsdt_addr_flg", models.PositiveSmallIntegerField(verbose_name="住居表示フラグ")),
+                ("rsdt_addr_mtd_code", models.CharField(blank=True, max_length=1)),
+                ("status_flg", models.CharField(blank=True, max_length=1)),
+                ("efct_date", models.DateField(blank=True, null=True)),
+                ("ablt_date", models.DateField(blank=True, null=True)),
+                ("src_code", models.CharField(blank=True, max_length=20)),
+                ("remarks", models.TextField(blank=True)),
+                ("rsdt_key", models.CharField(editable=False, max_length=20)),
+                ("rsdt2_key", models.CharField(blank=True, editable=False, max_length=20)),
             ],
             options={
-                'verbose_name': 'address residence (住居)',
-                'verbose_name_plural': 'address residences (住居)',
-                'ordering': ['lg_code', 'machiaza_id', 'blk_id', 'rsdt_id', 'rsdt2_id'],
-                'constraints': [models.UniqueConstraint(fields=('lg_code', 'machiaza_id', 'blk_id', 'rsdt_id', 'rsdt2_id'), name='unique_abr_residence')],
+                "verbose_name": "address residence (住居)",
+                "verbose_name_plural": "address residences (住居)",
+                "ordering": ["lg_code", "machiaza_id", "blk_id", "rsdt_id", "rsdt2_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("lg_code", "machiaza_id", "blk_id", "rsdt_id", "rsdt2_id"),
+                        name="unique_abr_residence",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AddressTown',
+            name="AddressTown",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lg_code', models.CharField(max_length=6, verbose_name='local government code (全国地方公共団体コード)')),
-                ('machiaza_id', models.CharField(max_length=7, verbose_name='town id (町字ID)')),
-                ('machiaza_type', models.CharField(max_length=1, verbose_name='town type (町字区分コード)')),
-                ('pref', models.CharField(max_length=120, verbose_name='prefecture (都道府県)')),
-                ('pref_kana', models.CharField(blank=True, max_length=240)),
-                ('pref_roma', models.CharField(blank=True, max_length=240)),
-                ('county', models.CharField(blank=True, max_length=120, verbose_name='county (郡)')),
-                ('county_kana', models.CharField(blank=True, max_length=240)),
-                ('county_roma', models.CharField(blank=True, max_length=240)),
-                ('city', models.CharField(max_length=120, verbose_name='city (市区町村)')),
-                ('city_kana', models.CharField(blank=True, max_length=240)),
-                ('city_roma', models.CharField(blank=True, max_length=240)),
-                ('ward', models.CharField(blank=True, max_length=120, verbose_name='ward (政令市の区)')),
-                ('ward_kana', models.CharField(blank=True, max_length=240)),
-                ('ward_roma', models.CharField(blank=True, max_length=240)),
-                ('oaza_cho', models.CharField(blank=True, max_length=120, verbose_name='大字・町')),
-                ('oaza_cho_kana', models.CharField(blank=True, max_length=240)),
-                ('oaza_cho_roma', models.CharField(blank=True, max_length=240)),
-                ('chome', models.CharField(blank=True, max_length=120, verbose_name='丁目')),
-                ('chome_kana', models.CharField(blank=True, max_length=240)),
-                ('chome_number', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='丁目 number')),
-                ('koaza', models.CharField(blank=True, max_length=120, verbose_name='小字')),
-                ('koaza_kana', models.CharField(blank=True, max_length=240)),
-                ('koaza_roma', models.CharField(blank=True, max_length=240)),
-                ('machiaza_dist', models.CharField(blank=True, max_length=120, verbose_name='同一町字識別情報')),
-                ('rsdt_addr_flg', models.PositiveSmallIntegerField(verbose_name='住居表示フラグ')),
-                ('rsdt_addr_mtd_code', models.CharField(blank=True, max_length=1, verbose_name='住居表示方式コード')),
-                ('oaza_cho_aka_flg', models.CharField(blank=True, max_length=1)),
-                ('koaza_aka_code', models.CharField(blank=True, max_length=1)),
-                ('oaza_cho_gsi_uncmn', models.CharField(blank=True, max_length=1)),
-                ('koaza_gsi_uncmn', models.CharField(blank=True, max_length=1)),
-                ('status_flg', models.CharField(blank=True, max_length=1, verbose_name='状態フラグ')),
-                ('wake_num_flg', models.CharField(blank=True, max_length=1, verbose_name='起番フラグ')),
-                ('efct_date', models.DateField(blank=True, null=True, verbose_name='effective from (効力発生日)')),
-                ('ablt_date', models.DateField(blank=True, null=True, verbose_name='abolished on (廃止日)')),
-                ('src_code', models.CharField(blank=True, max_length=20, verbose_name='原典資料コード')),
-                ('post_code', models.CharField(blank=True, max_length=7, verbose_name='post code (郵便番号)')),
-                ('remarks', models.TextField(blank=True, verbose_name='remarks (備考)')),
-                ('oaza_key', models.CharField(editable=False, max_length=240)),
-                ('koaza_key', models.CharField(blank=True, editable=False, max_length=240)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "lg_code",
+                    models.CharField(
+                        max_length=6, verbose_name="local government code (全国地方公共団体コード)"
+                    ),
+                ),
+                ("machiaza_id", models.CharField(max_length=7, verbose_name="town id (町字ID)")),
+                (
+                    "machiaza_type",
+                    models.CharField(max_length=1, verbose_name="town type (町字区分コード)"),
+                ),
+                ("pref", models.CharField(max_length=120, verbose_name="prefecture (都道府県)")),
+                ("pref_kana", models.CharField(blank=True, max_length=240)),
+                ("pref_roma", models.CharField(blank=True, max_length=240)),
+                (
+                    "county",
+                    models.CharField(blank=True, max_length=120, verbose_name="county (郡)"),
+                ),
+                ("county_kana", models.CharField(blank=True, max_length=240)),
+                ("county_roma", models.CharField(blank=True, max_length=240)),
+                ("city", models.CharField(max_length=120, verbose_name="city (市区町村)")),
+                ("city_kana", models.CharField(blank=True, max_length=240)),
+                ("city_roma", models.CharField(blank=True, max_length=240)),
+                (
+                    "ward",
+                    models.CharField(blank=True, max_length=120, verbose_name="ward (政令市の区)"),
+                ),
+                ("ward_kana", models.CharField(blank=True, max_length=240)),
+                ("ward_roma", models.CharField(blank=True, max_length=240)),
+                ("oaza_cho", models.CharField(blank=True, max_length=120, verbose_name="大字・町")),
+                ("oaza_cho_kana", models.CharField(blank=True, max_length=240)),
+                ("oaza_cho_roma", models.CharField(blank=True, max_length=240)),
+                ("chome", models.CharField(blank=True, max_length=120, verbose_name="丁目")),
+                ("chome_kana", models.CharField(blank=True, max_length=240)),
+                (
+                    "chome_number",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="丁目 number"
+                    ),
+                ),
+                ("koaza", models.CharField(blank=True, max_length=120, verbose_name="小字")),
+                ("koaza_kana", models.CharField(blank=True, max_length=240)),
+                ("koaza_roma", models.CharField(blank=True, max_length=240)),
+                (
+                    "machiaza_dist",
+                    models.CharField(blank=True, max_length=120, verbose_name="同一町字識別情報"),
+                ),
+                ("rsdt_addr_flg", models.PositiveSmallIntegerField(verbose_name="住居表示フラグ")),
+                (
+                    "rsdt_addr_mtd_code",
+                    models.CharField(blank=True, max_length=1, verbose_name="住居表示方式コード"),
+                ),
+                ("oaza_cho_aka_flg", models.CharField(blank=True, max_length=1)),
+                ("koaza_aka_code", models.CharField(blank=True, max_length=1)),
+                ("oaza_cho_gsi_uncmn", models.CharField(blank=True, max_length=1)),
+                ("koaza_gsi_uncmn", models.CharField(blank=True, max_length=1)),
+                (
+                    "status_flg",
+                    models.CharField(blank=True, max_length=1, verbose_name="状態フラグ"),
+                ),
+                (
+                    "wake_num_flg",
+                    models.CharField(blank=True, max_length=1, verbose_name="起番フラグ"),
+                ),
+                (
+                    "efct_date",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="effective from (効力発生日)"
+                    ),
+                ),
+                (
+                    "ablt_date",
+                    models.DateField(blank=True, null=True, verbose_name="abolished on (廃止日)"),
+                ),
+                (
+                    "src_code",
+                    models.CharField(blank=True, max_length=20, verbose_name="原典資料コード"),
+                ),
+                (
+                    "post_code",
+                    models.CharField(blank=True, max_length=7, verbose_name="post code (郵便番号)"),
+                ),
+                ("remarks", models.TextField(blank=True, verbose_name="remarks (備考)")),
+                ("oaza_key", models.CharField(editable=False, max_length=240)),
+                ("koaza_key", models.CharField(blank=True, editable=False, max_length=240)),
             ],
             options={
-                'verbose_name': 'address town (町字)',
-                'verbose_name_plural': 'address towns (町字)',
-                'ordering': ['lg_code', 'machiaza_id', '-rsdt_addr_flg'],
-                'indexes': [models.Index(fields=['lg_code', 'oaza_key'], name='abr_town_oaza_key')],
-                'constraints': [models.UniqueConstraint(fields=('lg_code', 'machiaza_id', 'rsdt_addr_flg'), name='unique_abr_town')],
+                "verbose_name": "address town (町字)",
+                "verbose_name_plural": "address towns (町字)",
+                "ordering": ["lg_code", "machiaza_id", "-rsdt_addr_flg"],
+                "indexes": [models.Index(fields=["lg_code", "oaza_key"], name="abr_town_oaza_key")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("lg_code", "machiaza_id", "rsdt_addr_flg"), name="unique_abr_town"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, verbose_name='household number (世帯番号)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(max_length=20, verbose_name="household number (世帯番号)"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household',
-                'verbose_name_plural': 'households',
+                "verbose_name": "household",
+                "verbose_name_plural": "households",
             },
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('residents', 'Residents (住民基本台帳)'), ('corporations', 'Corporations (法人番号)'), ('addresses', 'Addresses (アドレス・ベース・レジストリ)')], max_length=16)),
-                ('files', models.JSONField(default=list, help_text='File names and SHA-256 digests.')),
-                ('status', models.CharField(choices=[('running', 'running'), ('done', 'done'), ('failed', 'failed')], default='running', max_length=8)),
-                ('rows_read', models.PositiveBigIntegerField(default=0)),
-                ('rows_written', models.PositiveBigIntegerField(default=0)),
-                ('rows_unchanged', models.PositiveBigIntegerField(default=0)),
-                ('rows_rejected', models.PositiveBigIntegerField(default=0)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('message', models.TextField(blank=True)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("residents", "Residents (住民基本台帳)"),
+                            ("corporations", "Corporations (法人番号)"),
+                            ("addresses", "Addresses (アドレス・ベース・レジストリ)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "files",
+                    models.JSONField(default=list, help_text="File names and SHA-256 digests."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("running", "running"), ("done", "done"), ("failed", "failed")],
+                        default="running",
+                        max_length=8,
+                    ),
+                ),
+                ("rows_read", models.PositiveBigIntegerField(default=0)),
+                ("rows_written", models.PositiveBigIntegerField(default=0)),
+                ("rows_unchanged", models.PositiveBigIntegerField(default=0)),
+                ("rows_rejected", models.PositiveBigIntegerField(default=0)),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("message", models.TextField(blank=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import batch',
-                'verbose_name_plural': 'import batches',
-                'ordering': ['-started_at'],
+                "verbose_name": "import batch",
+                "verbose_name_plural": "import batches",
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='CorporationRecord',
+            name="CorporationRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('corporate_number', models.CharField(max_length=13, verbose_name='corporate number (法人番号)')),
-                ('process', models.CharField(choices=[('01', 'new (新規)'), ('11', 'name changed (商号又は名称の変更)'), ('12', 'domestic address changed (国内所在地の変更)'), ('13', 'overseas address changed (国外所在地の変更)'), ('21', 'closed (登記記録の閉鎖等)'), ('22', 'closure cancelled (登記記録の復活等)'), ('71', 'absorbed by merger (吸収合併)'), ('72', 'merger invalidated (吸収合併無効)'), ('81', 'trade-name registration erased (商号の登記の抹消)'), ('99', 'deleted (削除)')], max_length=2, verbose_name='process (処理区分)')),
-                ('update_date', models.DateField(verbose_name='update date (更新年月日)')),
-                ('change_date', models.DateField(verbose_name='change date (変更年月日)')),
-                ('name', models.CharField(max_length=150, verbose_name='name (商号又は名称)')),
-                ('furigana', models.CharField(blank=True, max_length=500, verbose_name='furigana (フリガナ)')),
-                ('en_name', models.CharField(blank=True, max_length=300, verbose_name='English name')),
-                ('kind', models.CharField(choices=[('101', 'national body (国の機関)'), ('201', 'local government (地方公共団体)'), ('301', 'stock company (株式会社)'), ('302', 'limited company (有限会社)'), ('303', 'general partnership company (合名会社)'), ('304', 'limited partnership company (合資会社)'), ('305', 'limited liability company (合同会社)'), ('399', 'other registered corporation (その他の設立登記法人)'), ('401', 'foreign company (外国会社等)'), ('499', 'other (その他)')], max_length=3, verbose_name='kind (法人種別)')),
-                ('prefecture_name', models.CharField(blank=True, max_length=10, verbose_name='prefecture (国内所在地 都道府県)')),
-                ('city_name', models.CharField(blank=True, max_length=20, verbose_name='city (国内所在地 市区町村)')),
-                ('street_number', models.CharField(blank=True, max_length=300, verbose_name='street and number (国内所在地 丁目番地等)')),
-                ('prefecture_code', models.CharField(blank=True, max_length=2, verbose_name='prefecture code (都道府県コード)')),
-                ('city_code', models.CharField(blank=True, max_length=3, verbose_name='city code (市区町村コード)')),
-                ('post_code', models.CharField(blank=True, max_length=7, verbose_name='post code (郵便番号)')),
-                ('address_outside', models.CharField(blank=True, max_length=300, verbose_name='overseas address (国外所在地)')),
-                ('close_date', models.DateField(blank=True, null=True, verbose_name='close date (登記記録の閉鎖等年月日)')),
-                ('close_cause', models.CharField(blank=True, choices=[('01', 'liquidation completed (清算の結了等)'), ('11', 'merger (合併による解散等)'), ('21', 'closed by the registrar (登記官による閉鎖)'), ('31', 'other (その他の清算の結了等)')], max_length=2, verbose_name='close cause (登記記録の閉鎖等の事由)')),
-                ('successor_corporate_number', models.CharField(blank=True, max_length=13, verbose_name='successor corporate number (承継先法人番号)')),
-                ('change_cause', models.CharField(blank=True, max_length=500, verbose_name='change cause (変更事由の詳細)')),
-                ('assignment_date', models.DateField(verbose_name='assignment date (法人番号指定年月日)')),
-                ('en_prefecture_name', models.CharField(blank=True, max_length=9, verbose_name='prefecture (English)')),
-                ('en_city_name', models.CharField(blank=True, max_length=600, verbose_name='city and address (English)')),
-                ('en_address_outside', models.CharField(blank=True, max_length=600, verbose_name='overseas address (English)')),
-                ('hihyoji', models.BooleanField(default=False, help_text='The NTA excludes this corporation from name searches.', verbose_name='excluded from search (検索対象除外)')),
-                ('sequence_number', models.PositiveIntegerField(verbose_name='sequence number (一連番号)')),
-                ('correct', models.BooleanField(default=False, verbose_name='correction (訂正区分)')),
-                ('latest', models.BooleanField(default=True, verbose_name='latest (最新履歴)')),
-                ('name_image_id', models.CharField(blank=True, max_length=8)),
-                ('address_image_id', models.CharField(blank=True, max_length=8)),
-                ('address_outside_image_id', models.CharField(blank=True, max_length=8)),
-                ('fingerprint', models.CharField(editable=False, help_text='Digest of the row without its sequence number; recognises re-imports.', max_length=32)),
-                ('source_line', models.PositiveIntegerField(default=0, verbose_name='line in the imported file')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.importbatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "corporate_number",
+                    models.CharField(max_length=13, verbose_name="corporate number (法人番号)"),
+                ),
+                (
+                    "process",
+                    models.CharField(
+                        choices=[
+                            ("01", "new (新規)"),
+                            ("11", "name changed (商号又は名称の変更)"),
+                            ("12", "domestic address changed (国内所在地の変更)"),
+                            ("13", "overseas address changed (国外所在地の変更)"),
+                            ("21", "closed (登記記録の閉鎖等)"),
+                            ("22", "closure cancelled (登記記録の復活等)"),
+                            ("71", "absorbed by merger (吸収合併)"),
+                            ("72", "merger invalidated (吸収合併無効)"),
+                            ("81", "trade-name registration erased (商号の登記の抹消)"),
+                            ("99", "deleted (削除)"),
+                        ],
+                        max_length=2,
+                        verbose_name="process (処理区分)",
+                    ),
+                ),
+                ("update_date", models.DateField(verbose_name="update date (更新年月日)")),
+                ("change_date", models.DateField(verbose_name="change date (変更年月日)")),
+                ("name", models.CharField(max_length=150, verbose_name="name (商号又は名称)")),
+                (
+                    "furigana",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="furigana (フリガナ)"
+                    ),
+                ),
+                (
+                    "en_name",
+                    models.CharField(blank=True, max_length=300, verbose_name="English name"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("101", "national body (国の機関)"),
+                            ("201", "local government (地方公共団体)"),
+                            ("301", "stock company (株式会社)"),
+                            ("302", "limited company (有限会社)"),
+                            ("303", "general partnership company (合名会社)"),
+                            ("304", "limited partnership company (合資会社)"),
+                            ("305", "limited liability company (合同会社)"),
+                            ("399", "other registered corporation (その他の設立登記法人)"),
+                            ("401", "foreign company (外国会社等)"),
+                            ("499", "other (その他)"),
+                        ],
+                        max_length=3,
+                        verbose_name="kind (法人種別)",
+                    ),
+                ),
+                (
+                    "prefecture_name",
+                    models.CharField(
+                        blank=True, max_length=10, verbose_name="prefecture (国内所在地 都道府県)"
+                    ),
+                ),
+                (
+                    "city_name",
+                    models.CharField(
+                        blank=True, max_length=20, verbose_name="city (国内所在地 市区町村)"
+                    ),
+                ),
+                (
+                    "street_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=300,
+                        verbose_name="street and number (国内所在地 丁目番地等)",
+                    ),
+                ),
+                (
+                    "prefecture_code",
+                    models.CharField(
+                        blank=True, max_length=2, verbose_name="prefecture code (都道府県コード)"
+                    ),
+                ),
+                (
+                    "city_code",
+                    models.CharField(
+                        blank=True, max_length=3, verbose_name="city code (市区町村コード)"
+                    ),
+                ),
+                (
+                    "post_code",
+                    models.CharField(blank=True, max_length=7, verbose_name="post code (郵便番号)"),
+                ),
+                (
+                    "address_outside",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="overseas address (国外所在地)"
+                    ),
+                ),
+                (
+                    "close_date",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="close date (登記記録の閉鎖等年月日)"
+                    ),
+                ),
+                (
+                    "close_cause",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("01", "liquidation completed (清算の結了等)"),
+                            ("11", "merger (合併による解散等)"),
+                            ("21", "closed by the registrar (登記官による閉鎖)"),
+                            ("31", "other (その他の清算の結了等)"),
+                        ],
+                        max_length=2,
+                        verbose_name="close cause (登記記録の閉鎖等の事由)",
+                    ),
+                ),
+                (
+                    "successor_corporate_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=13,
+                        verbose_name="successor corporate number (承継先法人番号)",
+                    ),
+                ),
+                (
+                    "change_cause",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="change cause (変更事由の詳細)"
+                    ),
+                ),
+                (
+                    "assignment_date",
+                    models.DateField(verbose_name="assignment date (法人番号指定年月日)"),
+                ),
+                (
+                    "en_prefecture_name",
+                    models.CharField(blank=True, max_length=9, verbose_name="prefecture (English)"),
+                ),
+                (
+                    "en_city_name",
+                    models.CharField(
+                        blank=True, max_length=600, verbose_name="city and address (English)"
+                    ),
+                ),
+                (
+                    "en_address_outside",
+                    models.CharField(
+                        blank=True, max_length=600, verbose_name="overseas address (English)"
+                    ),
+                ),
+                (
+                    "hihyoji",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The NTA excludes this corporation from name searches.",
+                        verbose_name="excluded from search (検索対象除外)",
+                    ),
+                ),
+                (
+                    "sequence_number",
+                    models.PositiveIntegerField(verbose_name="sequence number (一連番号)"),
+                ),
+                (
+                    "correct",
+                    models.BooleanField(default=False, verbose_name="correction (訂正区分)"),
+                ),
+                ("latest", models.BooleanField(default=True, verbose_name="latest (最新履歴)")),
+                ("name_image_id", models.CharField(blank=True, max_length=8)),
+                ("address_image_id", models.CharField(blank=True, max_length=8)),
+                ("address_outside_image_id", models.CharField(blank=True, max_length=8)),
+                (
+                    "fingerprint",
+                    models.CharField(
+                        editable=False,
+                        help_text="Digest of the row without its sequence number; recognises re-imports.",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "source_line",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="line in the imported file"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.importbatch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'corporation record',
-                'verbose_name_plural': 'corporation records',
-                'ordering': ['corporate_number', 'update_date', 'latest', 'id'],
+                "verbose_name": "corporation record",
+                "verbose_name_plural": "corporation records",
+                "ordering": ["corporate_number", "update_date", "latest", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ResidentEvent',
+            name="ResidentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('registration', 'registration from a prior system (記載)'), ('birth', 'birth (出生)'), ('move_in', 'moving in (転入)'), ('move_out', 'moving out (転出)'), ('move_within', 'moving within the municipality (転居)'), ('household_change', 'household change (世帯変更)'), ('name_change', 'name change (氏名変更)'), ('death', 'death (死亡)')], max_length=16, verbose_name='kind')),
-                ('effective_date', models.DateField(verbose_name='effective date')),
-                ('source_id', models.CharField(help_text='The id the source system gave the event.', max_length=40, verbose_name='source event id')),
-                ('fingerprint', models.CharField(editable=False, max_length=32)),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.importbatch')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='registry.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("registration", "registration from a prior system (記載)"),
+                            ("birth", "birth (出生)"),
+                            ("move_in", "moving in (転入)"),
+                            ("move_out", "moving out (転出)"),
+                            ("move_within", "moving within the municipality (転居)"),
+                            ("household_change", "household change (世帯変更)"),
+                            ("name_change", "name change (氏名変更)"),
+                            ("death", "death (死亡)"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("effective_date", models.DateField(verbose_name="effective date")),
+                (
+                    "source_id",
+                    models.CharField(
+                        help_text="The id the source system gave the event.",
+                        max_length=40,
+                        verbose_name="source event id",
+                    ),
+                ),
+                ("fingerprint", models.CharField(editable=False, max_length=32)),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.importbatch",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="registry.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'resident event',
-                'verbose_name_plural': 'resident events',
-                'ordering': ['effective_date', 'id'],
+                "verbose_name": "resident event",
+                "verbose_name_plural": "resident events",
+                "ordering": ["effective_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ResidentRecord',
+            name="ResidentRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relationship', models.CharField(choices=[('head', 'head of household (世帯主)'), ('spouse', 'spouse (妻・夫)'), ('child', 'child (子)'), ('spouses_child', "spouse's child (妻の子・夫の子)"), ('parent', 'parent (父・母)'), ('grandchild', 'grandchild (孫)'), ('grandparent', 'grandparent (祖父・祖母)'), ('sibling', 'sibling (兄弟姉妹)'), ('child_in_law', "child's spouse (子の妻・子の夫)"), ('other_relative', 'other relative (その他の親族)'), ('cohabitant', 'cohabitant (同居人)'), ('other', 'other (その他)')], max_length=16, verbose_name='relationship (続柄)')),
-                ('family_name', models.CharField(max_length=50, verbose_name='family name (氏)')),
-                ('given_name', models.CharField(max_length=50, verbose_name='given name (名)')),
-                ('family_name_kana', models.CharField(max_length=100, verbose_name='family name kana (氏カナ)')),
-                ('given_name_kana', models.CharField(max_length=100, verbose_name='given name kana (名カナ)')),
-                ('lg_code', models.CharField(max_length=6, verbose_name='local government code')),
-                ('machiaza_id', models.CharField(max_length=7, verbose_name='町字ID')),
-                ('blk_id', models.CharField(blank=True, max_length=3, verbose_name='街区ID')),
-                ('rsdt_id', models.CharField(blank=True, max_length=3, verbose_name='住居ID')),
-                ('rsdt2_id', models.CharField(blank=True, max_length=4, verbose_name='住居2ID')),
-                ('address', models.CharField(max_length=200, verbose_name='address (住所)')),
-                ('valid_from', models.DateField(verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='valid to (exclusive)')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.residentevent')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='registry.household')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.residentevent')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='records', to='registry.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relationship",
+                    models.CharField(
+                        choices=[
+                            ("head", "head of household (世帯主)"),
+                            ("spouse", "spouse (妻・夫)"),
+                            ("child", "child (子)"),
+                            ("spouses_child", "spouse's child (妻の子・夫の子)"),
+                            ("parent", "parent (父・母)"),
+                            ("grandchild", "grandchild (孫)"),
+                            ("grandparent", "grandparent (祖父・祖母)"),
+                            ("sibling", "sibling (兄弟姉妹)"),
+                            ("child_in_law", "child's spouse (子の妻・子の夫)"),
+                            ("other_relative", "other relative (その他の親族)"),
+                            ("cohabitant", "cohabitant (同居人)"),
+                            ("other", "other (その他)"),
+                        ],
+                        max_length=16,
+                        verbose_name="relationship (続柄)",
+                    ),
+                ),
+                ("family_name", models.CharField(max_length=50, verbose_name="family name (氏)")),
+                ("given_name", models.CharField(max_length=50, verbose_name="given name (名)")),
+                (
+                    "family_name_kana",
+                    models.CharField(max_length=100, verbose_name="family name kana (氏カナ)"),
+                ),
+                (
+                    "given_name_kana",
+                    models.CharField(max_length=100, verbose_name="given name kana (名カナ)"),
+                ),
+                ("lg_code", models.CharField(max_length=6, verbose_name="local government code")),
+                ("machiaza_id", models.CharField(max_length=7, verbose_name="町字ID")),
+                ("blk_id", models.CharField(blank=True, max_length=3, verbose_name="街区ID")),
+                ("rsdt_id", models.CharField(blank=True, max_length=3, verbose_name="住居ID")),
+                ("rsdt2_id", models.CharField(blank=True, max_length=4, verbose_name="住居2ID")),
+                ("address", models.CharField(max_length=200, verbose_name="address (住所)")),
+                ("valid_from", models.DateField(verbose_name="valid from")),
+                (
+                    "valid_to",
+                    models.DateField(blank=True, null=True, verbose_name="valid to (exclusive)"),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.residentevent",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.residentevent",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="registry.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'resident record',
-                'verbose_name_plural': 'resident records',
-                'ordering': ['valid_from', 'id'],
+                "verbose_name": "resident record",
+                "verbose_name_plural": "resident records",
+                "ordering": ["valid_from", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Corporation',
+            name="Corporation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('process', models.CharField(choices=[('01', 'new (新規)'), ('11', 'name changed (商号又は名称の変更)'), ('12', 'domestic address changed (国内所在地の変更)'), ('13', 'overseas address changed (国外所在地の変更)'), ('21', 'closed (登記記録の閉鎖等)'), ('22', 'closure cancelled (登記記録の復活等)'), ('71', 'absorbed by merger (吸収合併)'), ('72', 'merger invalidated (吸収合併無効)'), ('81', 'trade-name registration erased (商号の登記の抹消)'), ('99', 'deleted (削除)')], max_length=2, verbose_name='process (処理区分)')),
-                ('update_date', models.DateField(verbose_name='update date (更新年月日)')),
-                ('change_date', models.DateField(verbose_name='change date (変更年月日)')),
-                ('name', models.CharField(max_length=150, verbose_name='name (商号又は名称)')),
-                ('furigana', models.CharField(blank=True, max_length=500, verbose_name='furigana (フリガナ)')),
-                ('en_name', models.CharField(blank=True, max_length=300, verbose_name='English name')),
-                ('kind', models.CharField(choices=[('101', 'national body (国の機関)'), ('201', 'local government (地方公共団体)'), ('301', 'stock company (株式会社)'), ('302', 'limited company (有限会社)'), ('303', 'general partnership company (合名会社)'), ('304', 'limited partnership company (合資会社)'), ('305', 'limited liability company (合同会社)'), ('399', 'other registered corporation (その他の設立登記法人)'), ('401', 'foreign company (外国会社等)'), ('499', 'other (その他)')], max_length=3, verbose_name='kind (法人種別)')),
-                ('prefecture_name', models.CharField(blank=True, max_length=10, verbose_name='prefecture (国内所在地 都道府県)')),
-                ('city_name', models.CharField(blank=True, max_length=20, verbose_name='city (国内所在地 市区町村)')),
-                ('street_number', models.CharField(blank=True, max_length=300, verbose_name='street and number (国内所在地 丁目番地等)')),
-                ('prefecture_code', models.CharField(blank=True, max_length=2, verbose_name='prefecture code (都道府県コード)')),
-                ('city_code', models.CharField(blank=True, max_length=3, verbose_name='city code (市区町村コード)')),
-                ('post_code', models.CharField(blank=True, max_length=7, verbose_name='post code (郵便番号)')),
-                ('address_outside', models.CharField(blank=True, max_length=300, verbose_name='overseas address (国外所在地)')),
-                ('close_date', models.DateField(blank=True, null=True, verbose_name='close date (登記記録の閉鎖等年月日)')),
-                ('close_cause', models.CharField(blank=True, choices=[('01', 'liquidation completed (清算の結了等)'), ('11', 'merger (合併による解散等)'), ('21', 'closed by the registrar (登記官による閉鎖)'), ('31', 'other (その他の清算の結了等)')], max_length=2, verbose_name='close cause (登記記録の閉鎖等の事由)')),
-                ('successor_corporate_number', models.CharField(blank=True, max_length=13, verbose_name='successor corporate number (承継先法人番号)')),
-                ('change_cause', models.CharField(blank=True, max_length=500, verbose_name='change cause (変更事由の詳細)')),
-                ('assignment_date', models.DateField(verbose_name='assignment date (法人番号指定年月日)')),
-                ('en_prefecture_name', models.CharField(blank=True, max_length=9, verbose_name='prefecture (English)')),
-                ('en_city_name', models.CharField(blank=True, max_length=600, verbose_name='city and address (English)')),
-                ('en_address_outside', models.CharField(blank=True, max_length=600, verbose_name='overseas address (English)')),
-                ('hihyoji', models.BooleanField(default=False, help_text='The NTA excludes this corporation from name searches.', verbose_name='excluded from search (検索対象除外)')),
-                ('corporate_number', models.CharField(max_length=13, unique=True, verbose_name='corporate number (法人番号)')),
-                ('deleted', models.BooleanField(default=False, help_text='The last process was 99 (deleted).', verbose_name='deleted (削除)')),
-                ('name_key', models.CharField(editable=False, max_length=600)),
-                ('furigana_key', models.CharField(editable=False, max_length=600)),
-                ('record_latest', models.BooleanField(default=True, editable=False)),
-                ('current_record', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.corporationrecord', verbose_name='current record')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "process",
+                    models.CharField(
+                        choices=[
+                            ("01", "new (新規)"),
+                            ("11", "name changed (商号又は名称の変更)"),
+                            ("12", "domestic address changed (国内所在地の変更)"),
+                            ("13", "overseas address changed (国外所在地の変更)"),
+                            ("21", "closed (登記記録の閉鎖等)"),
+                            ("22", "closure cancelled (登記記録の復活等)"),
+                            ("71", "absorbed by merger (吸収合併)"),
+                            ("72", "merger invalidated (吸収合併無効)"),
+                            ("81", "trade-name registration erased (商号の登記の抹消)"),
+                            ("99", "deleted (削除)"),
+                        ],
+                        max_length=2,
+                        verbose_name="process (処理区分)",
+                    ),
+                ),
+                ("update_date", models.DateField(verbose_name="update date (更新年月日)")),
+                ("change_date", models.DateField(verbose_name="change date (変更年月日)")),
+                ("name", models.CharField(max_length=150, verbose_name="name (商号又は名称)")),
+                (
+                    "furigana",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="furigana (フリガナ)"
+                    ),
+                ),
+                (
+                    "en_name",
+                    models.CharField(blank=True, max_length=300, verbose_name="English name"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("101", "national body (国の機関)"),
+                            ("201", "local government (地方公共団体)"),
+                            ("301", "stock company (株式会社)"),
+                            ("302", "limited company (有限会社)"),
+                            ("303", "general partnership company (合名会社)"),
+                            ("304", "limited partnership company (合資会社)"),
+                            ("305", "limited liability company (合同会社)"),
+                            ("399", "other registered corporation (その他の設立登記法人)"),
+                            ("401", "foreign company (外国会社等)"),
+                            ("499", "other (その他)"),
+                        ],
+                        max_length=3,
+                        verbose_name="kind (法人種別)",
+                    ),
+                ),
+                (
+                    "prefecture_name",
+                    models.CharField(
+                        blank=True, max_length=10, verbose_name="prefecture (国内所在地 都道府県)"
+                    ),
+                ),
+                (
+                    "city_name",
+                    models.CharField(
+                        blank=True, max_length=20, verbose_name="city (国内所在地 市区町村)"
+                    ),
+                ),
+                (
+                    "street_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=300,
+                        verbose_name="street and number (国内所在地 丁目番地等)",
+                    ),
+                ),
+                (
+                    "prefecture_code",
+                    models.CharField(
+                        blank=True, max_length=2, verbose_name="prefecture code (都道府県コード)"
+                    ),
+                ),
+                (
+                    "city_code",
+                    models.CharField(
+                        blank=True, max_length=3, verbose_name="city code (市区町村コード)"
+                    ),
+                ),
+                (
+                    "post_code",
+                    models.CharField(blank=True, max_length=7, verbose_name="post code (郵便番号)"),
+                ),
+                (
+                    "address_outside",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="overseas address (国外所在地)"
+                    ),
+                ),
+                (
+                    "close_date",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="close date (登記記録の閉鎖等年月日)"
+                    ),
+                ),
+                (
+                    "close_cause",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("01", "liquidation completed (清算の結了等)"),
+                            ("11", "merger (合併による解散等)"),
+                            ("21", "closed by the registrar (登記官による閉鎖)"),
+                            ("31", "other (その他の清算の結了等)"),
+                        ],
+                        max_length=2,
+                        verbose_name="close cause (登記記録の閉鎖等の事由)",
+                    ),
+                ),
+                (
+                    "successor_corporate_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=13,
+                        verbose_name="successor corporate number (承継先法人番号)",
+                    ),
+                ),
+                (
+                    "change_cause",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="change cause (変更事由の詳細)"
+                    ),
+                ),
+                (
+                    "assignment_date",
+                    models.DateField(verbose_name="assignment date (法人番号指定年月日)"),
+                ),
+                (
+                    "en_prefecture_name",
+                    models.CharField(blank=True, max_length=9, verbose_name="prefecture (English)"),
+                ),
+                (
+                    "en_city_name",
+                    models.CharField(
+                        blank=True, max_length=600, verbose_name="city and address (English)"
+                    ),
+                ),
+                (
+                    "en_address_outside",
+                    models.CharField(
+                        blank=True, max_length=600, verbose_name="overseas address (English)"
+                    ),
+                ),
+                (
+                    "hihyoji",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The NTA excludes this corporation from name searches.",
+                        verbose_name="excluded from search (検索対象除外)",
+                    ),
+                ),
+                (
+                    "corporate_number",
+                    models.CharField(
+                        max_length=13, unique=True, verbose_name="corporate number (法人番号)"
+                    ),
+                ),
+                (
+                    "deleted",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The last process was 99 (deleted).",
+                        verbose_name="deleted (削除)",
+                    ),
+                ),
+                ("name_key", models.CharField(editable=False, max_length=600)),
+                ("furigana_key", models.CharField(editable=False, max_length=600)),
+                ("record_latest", models.BooleanField(default=True, editable=False)),
+                (
+                    "current_record",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.corporationrecord",
+                        verbose_name="current record",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'corporation',
-                'verbose_name_plural': 'corporations',
-                'ordering': ['corporate_number'],
-                'indexes': [models.Index(fields=['prefecture_code', 'kind'], name='corporation_pref_kind'), models.Index(fields=['name_key'], name='corporation_name_key', opclasses=['varchar_pattern_ops']), models.Index(fields=['furigana_key'], name='corporation_furigana_key', opclasses=['varchar_pattern_ops'])],
+                "verbose_name": "corporation",
+                "verbose_name_plural": "corporations",
+                "ordering": ["corporate_number"],
+                "indexes": [
+                    models.Index(fields=["prefecture_code", "kind"], name="corporation_pref_kind"),
+                    models.Index(
+                        fields=["name_key"],
+                        name="corporation_name_key",
+                        opclasses=["varchar_pattern_ops"],
+                    ),
+                    models.Index(
+                        fields=["furigana_key"],
+                        name="corporation_furigana_key",
+                        opclasses=["varchar_pattern_ops"],
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('municipality', 'number'), name='unique_household_number'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "number"), name="unique_household_number"
+            ),
         ),
         migrations.AddIndex(
-            model_name='corporationrecord',
-            index=models.Index(fields=['corporate_number', 'update_date'], name='corporation_record_history'),
+            model_name="corporationrecord",
+            index=models.Index(
+                fields=["corporate_number", "update_date"], name="corporation_record_history"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='corporationrecord',
-            constraint=models.UniqueConstraint(fields=('corporate_number', 'fingerprint'), name='unique_corporation_record'),
+            model_name="corporationrecord",
+            constraint=models.UniqueConstraint(
+                fields=("corporate_number", "fingerprint"), name="unique_corporation_record"
+            ),
         ),
         migrations.AddIndex(
-            model_name='residentevent',
-            index=models.Index(fields=['person', 'effective_date'], name='resident_event_person_date'),
+            model_name="residentevent",
+            index=models.Index(
+                fields=["person", "effective_date"], name="resident_event_person_date"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='residentevent',
-            constraint=models.UniqueConstraint(fields=('municipality', 'source_id'), name='unique_resident_event_source'),
+            model_name="residentevent",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "source_id"), name="unique_resident_event_source"
+            ),
         ),
         migrations.AddIndex(
-            model_name='residentrecord',
-            index=models.Index(fields=['person', 'valid_from'], name='resident_record_person'),
+            model_name="residentrecord",
+            index=models.Index(fields=["person", "valid_from"], name="resident_record_person"),
         ),
         migrations.AddIndex(
-            model_name='residentrecord',
-            index=models.Index(fields=['household', 'valid_from'], name='resident_record_household'),
+            model_name="residentrecord",
+            index=models.Index(
+                fields=["household", "valid_from"], name="resident_record_household"
+            ),
         ),
         migrations.AddIndex(
-            model_name='residentrecord',
-            index=models.Index(fields=['municipality', 'valid_to'], name='resident_record_current'),
+            model_name="residentrecord",
+            index=models.Index(fields=["municipality", "valid_to"], name="resident_record_current"),
         ),
         migrations.AddConstraint(
-            model_name='residentrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='resident_record_period_ordered'),
+            model_name="residentrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_to__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="resident_record_period_ordered",
+            ),
         ),
     ]

@@ -53,7 +53,9 @@ class Person(models.Model):
     keyed digest for lookups; it never appears in ``__str__``, logs or lists.
     """
 
-    resident_code = models.CharField(_("resident record code (住民票コード)"), max_length=11, unique=True)
+    resident_code = models.CharField(
+        _("resident record code (住民票コード)"), max_length=11, unique=True
+    )
     family_name = models.CharField(_("family name (氏)"), max_length=50)
     given_name = models.CharField(_("given name (名)"), max_length=50)
     family_name_kana = models.CharField(_("family name kana (氏カナ)"), max_length=100)
@@ -64,7 +66,9 @@ class Person(models.Model):
     sex = models.PositiveSmallIntegerField(_("sex (性別)"), choices=Sex.choices)
     death_date = models.DateField(_("date of death"), null=True, blank=True)
     my_number_sealed = models.BinaryField(null=True, blank=True, editable=False)
-    my_number_digest = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    my_number_digest = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -105,7 +109,9 @@ class Household(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "number"], name="unique_household_number")
+            models.UniqueConstraint(
+                fields=["municipality", "number"], name="unique_household_number"
+            )
         ]
         verbose_name = _("household")
         verbose_name_plural = _("households")
@@ -128,7 +134,9 @@ class ResidentEvent(models.Model):
         DEATH = "death", _("death (死亡)")
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="events")
-    municipality = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    municipality = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     effective_date = models.DateField(_("effective date"))
     source_id = models.CharField(
@@ -147,7 +155,9 @@ class ResidentEvent(models.Model):
                 fields=["municipality", "source_id"], name="unique_resident_event_source"
             )
         ]
-        indexes = [models.Index(fields=["person", "effective_date"], name="resident_event_person_date")]
+        indexes = [
+            models.Index(fields=["person", "effective_date"], name="resident_event_person_date")
+        ]
         ordering = ["effective_date", "id"]
         verbose_name = _("resident event")
         verbose_name_plural = _("resident events")
@@ -160,9 +170,13 @@ class ResidentRecord(models.Model):
     """The content of a person's 住民票 during one period of time."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="records")
-    municipality = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    municipality = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="records")
-    relationship = models.CharField(_("relationship (続柄)"), max_length=16, choices=Relationship.choices)
+    relationship = models.CharField(
+        _("relationship (続柄)"), max_length=16, choices=Relationship.choices
+    )
     family_name = models.CharField(_("family name (氏)"), max_length=50)
     given_name = models.CharField(_("given name (名)"), max_length=50)
     family_name_kana = models.CharField(_("family name kana (氏カナ)"), max_length=100)
@@ -184,7 +198,8 @@ class ResidentRecord(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
                 name="resident_record_period_ordered",
             )
         ]

@@ -6,6 +6,8 @@ Anyone may use it, signed in or not. The page keeps evidence of each check
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -89,7 +91,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             record_id = str(evidence.record(result, data).id)
     else:
         form = VerifyForm()
-    context = {"form": form, "result": result, "record_id": record_id}
+    context: dict[str, Any] = {"form": form, "result": result, "record_id": record_id}
     if result is not None:
         context.update(
             verdict_label=VERDICT_LABELS[result.verdict],
