@@ -274,3 +274,29 @@ def test_any_single_byte_change_in_the_token_fails(signer, position, flip):
         assert [jws._b64url_decode(p) for p in parts] == [
             jws._b64url_decode(p) for p in token.split(".")
         ]
+
+
+def test_timestamped_signature_keeps_its_signing_time_after_revocation(signer):
+    key, pair, chain = signer
+    token = jws.sign(PAYLOAD, key, chain)
+    stamp = jws.timestamp(token)
+    revoke(
+        pair.signing,
+        RevocationReason.AFFILIATION_CHANGED,
+        at=datetime.now(UTC) + timedelta(seconds=2),
+    )
+    later = datetime.now(UTC) + timedelta(seconds=5)
+    assert jws.verify(token, at=later).reason == "certificate_revoked"
+    result = jws.verify_timestamped(token, stamp, at=later)
+    assert result.valid, result.as_dict()
+    assert result.signing_time_source == "timestamp"
+    assert result.checks[0].name == "timestamp"
+
+
+def test_timestamp_of_another_signature_is_refused(signer):
+    key, _, chain = signer
+    token = jws.sign(PAYLOAD, key, chain)
+    other = jws.sign(b"other", key, chain)
+    result = jws.verify_timestamped(token, jws.timestamp(other))
+    assert result.reason == "timestamp_invalid"
+    assert jws.verify_timestamped(token, b"garbage").reason == "timestamp_invalid"

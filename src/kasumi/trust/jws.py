@@ -295,3 +295,47 @@ def verify(
     else:
         checks.append(_OK_REVOCATION)
     return result
+
+
+def timestamp(token: str) -> bytes:
+    """An RFC 3161 time-stamp over the JWS signature value (proof it existed now).
+
+    The platform stamps a submission when it receives it; with the token kept
+    beside the JWS, :func:`verify_timestamped` can later check the certificate
+    at that time rather than at the time of checking.
+    """
+    from kasumi.trust import tsa
+
+    return tsa.timestamp_data(_b64url_decode(token.strip().rsplit(".", 1)[-1]))
+
+
+def verify_timestamped(
+    token: str | bytes,
+    timestamp_token: bytes,
+    *,
+    payload: bytes | None = None,
+    at: datetime | None = None,
+    kinds: Collection[str] = SIGNING_KINDS,
+) -> VerificationResult:
+    """Verify a JWS whose signing time is proven by a platform time-stamp."""
+    from kasumi.trust import tsa
+
+    text = token.decode("ascii", "replace") if isinstance(token, bytes) else token
+    try:
+        signature = _b64url_decode(text.strip().rsplit(".", 1)[-1])
+        info = tsa.verify_token(timestamp_token, data=signature)
+    except (ValueError, binascii.Error):
+        return verify(token, payload=payload, at=at, kinds=kinds)
+    except tsa.TimeStampError as exc:
+        result = VerificationResult("jws", None, verified_at=at or datetime.now(UTC))
+        return _fail(result, "timestamp_invalid", "timestamp", exc.code)
+    result = verify(
+        token,
+        payload=payload,
+        at=at,
+        signing_time=info.gen_time,
+        signing_time_source="timestamp",
+        kinds=kinds,
+    )
+    result.checks.insert(0, Check("timestamp", True, info.gen_time.isoformat()))
+    return result
