@@ -16,6 +16,22 @@ from django.http import HttpRequest
 from kasumi.core.models import Organisation, User
 
 
+class ReadOnlyAdminMixin:
+    """Viewed, never added, changed or deleted in the admin: imports and services write.
+
+    Put it before the admin class in the bases; it also fits inlines.
+    """
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def staff_user(request: HttpRequest) -> User | None:
     user = request.user
     return user if isinstance(user, User) and user.is_active and user.is_staff else None

@@ -18,8 +18,6 @@ Who sees which certificate:
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -28,7 +26,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from kasumi.core.admin_scoping import RoleBasedAdmin, has_role, sees_everything, staff_user
+from kasumi.core.admin_scoping import (
+    ReadOnlyAdminMixin,
+    RoleBasedAdmin,
+    has_role,
+    sees_everything,
+    staff_user,
+)
 from kasumi.core.roles import Role
 from kasumi.trust import revocation
 from kasumi.trust.models import (
@@ -82,17 +86,8 @@ def certificate_scope(
     return scope
 
 
-class ReadOnlyAdmin(RoleBasedAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, RoleBasedAdmin):
     """Viewed, never added, changed or deleted from the admin."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(CertificateAuthority)

@@ -8,41 +8,15 @@ organisation scoping.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from kasumi.core.admin_scoping import staff_user
+from kasumi.registry.admin.readonly import ReadOnlyRegistryAdmin
 from kasumi.registry.models import (
     AddressBlock,
     AddressMunicipality,
     AddressResidence,
     AddressTown,
 )
-
-
-class ReadOnlyRegistryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """View-only: staff with any role (or superusers) see it; nobody edits."""
-
-    def _may_view(self, request: HttpRequest) -> bool:
-        user = staff_user(request)
-        return bool(user and (user.is_superuser or user.role_set()))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._may_view(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._may_view(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(AddressMunicipality)

@@ -17,37 +17,11 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from kasumi.core.admin_scoping import staff_user
 from kasumi.core.textkeys import kana_key, name_key
+from kasumi.registry.admin.readonly import ReadOnlyRegistryAdmin
 from kasumi.registry.models import Corporation, CorporationRecord
 
 HISTORY_SHOWN = 50
-
-
-def _may_view(request: HttpRequest) -> bool:
-    user = staff_user(request)
-    return bool(user and (user.is_superuser or user.role_set()))
-
-
-class ReadOnlyRegistryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """View for staff with any role; no add, change or delete (imports only)."""
-
-    show_full_result_count = False  # COUNT(*) over millions of rows on every page is slow
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _may_view(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _may_view(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Corporation)

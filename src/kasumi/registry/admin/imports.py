@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from kasumi.core.admin_scoping import RoleBasedAdmin
+from kasumi.core.admin_scoping import ReadOnlyAdminMixin, RoleBasedAdmin
 from kasumi.core.roles import Role
 from kasumi.registry.models import ImportBatch
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(RoleBasedAdmin):
+class ImportBatchAdmin(ReadOnlyAdminMixin, RoleBasedAdmin):
     view_roles = frozenset({Role.REGISTRAR, Role.OPERATOR, Role.AUDITOR})
     list_display = [
         "id",
@@ -28,12 +25,3 @@ class ImportBatchAdmin(RoleBasedAdmin):
     ]
     list_filter = ["kind", "status"]
     readonly_fields = [f.name for f in ImportBatch._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -14,23 +14,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from kasumi.core.admin_scoping import OrganisationScopedAdmin, staff_user
+from kasumi.core.admin_scoping import OrganisationScopedAdmin, ReadOnlyAdminMixin, staff_user
 from kasumi.core.roles import PERSONAL_REGISTRY_READ
 from kasumi.registry.models import Household, Person, ResidentEvent, ResidentRecord
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ResidentRecordInline(ReadOnlyMixin, admin.TabularInline):  # type: ignore[type-arg]
+class ResidentRecordInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
     model = ResidentRecord
     fk_name = "person"
     extra = 0
@@ -48,7 +37,7 @@ class ResidentRecordInline(ReadOnlyMixin, admin.TabularInline):  # type: ignore[
 
 
 @admin.register(Person)
-class PersonAdmin(ReadOnlyMixin, OrganisationScopedAdmin):
+class PersonAdmin(ReadOnlyAdminMixin, OrganisationScopedAdmin):
     view_roles = PERSONAL_REGISTRY_READ
     platform_operator_access = False
     organisation_field = "records__municipality"
@@ -89,7 +78,7 @@ class PersonAdmin(ReadOnlyMixin, OrganisationScopedAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ReadOnlyMixin, OrganisationScopedAdmin):
+class HouseholdAdmin(ReadOnlyAdminMixin, OrganisationScopedAdmin):
     view_roles = PERSONAL_REGISTRY_READ
     platform_operator_access = False
     organisation_field = "municipality"
@@ -98,7 +87,7 @@ class HouseholdAdmin(ReadOnlyMixin, OrganisationScopedAdmin):
 
 
 @admin.register(ResidentEvent)
-class ResidentEventAdmin(ReadOnlyMixin, OrganisationScopedAdmin):
+class ResidentEventAdmin(ReadOnlyAdminMixin, OrganisationScopedAdmin):
     view_roles = PERSONAL_REGISTRY_READ
     platform_operator_access = False
     organisation_field = "municipality"
