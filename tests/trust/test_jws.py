@@ -7,10 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +16,7 @@ from kasumi.trust import jws
 from kasumi.trust.models import Certificate, RevocationReason
 from kasumi.trust.results import Verdict
 from kasumi.trust.revocation import revoke
+from tests.trust import foreign
 
 PAYLOAD = '{"procedure":"児童手当","amount":15000}'.encode()
 
@@ -144,24 +143,15 @@ def test_oversized_header_is_refused(signer):
 
 
 def _foreign_chain(common_name: str = "Evil Root CA"):
-    now = datetime.now(UTC)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "someone")]))
-        .issuer_name(ca_name)
-        .public_key(leaf_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
+    ca_key, leaf_key = foreign.new_key(), foreign.new_key()
+    ca_name = foreign.name(common_name)
+    leaf = foreign.certificate(
+        foreign.name("someone"),
+        issuer_name=ca_name,
+        issuer_key=ca_key,
+        public_key=leaf_key.public_key(),
+        extensions=foreign.signing_extensions(),
+        days=365,
     )
     return leaf_key, leaf, ca_name, ca_key
 
@@ -177,17 +167,11 @@ def test_foreign_ca_copying_our_ca_name_is_chain_invalid(pki):
 
     ours = pki.active_ca(CertificateAuthority.Role.CITIZEN_SIGN).certificate.subject
     leaf_key, leaf, _, _ = _foreign_chain()
-    now = datetime.now(UTC)
-    evil_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    forged = (
-        x509.CertificateBuilder()
-        .subject_name(leaf.subject)
-        .issuer_name(ours)
-        .public_key(leaf_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(evil_key, hashes.SHA256())
+    forged = foreign.certificate(
+        leaf.subject,
+        issuer_name=ours,
+        issuer_key=foreign.new_key(),
+        public_key=leaf_key.public_key(),
     )
     assert jws.verify(jws.sign(PAYLOAD, leaf_key, [forged])).reason == "chain_invalid"
 

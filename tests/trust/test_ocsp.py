@@ -7,7 +7,7 @@ import hashlib
 import os
 import shutil
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,28 +16,18 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.test import Client
 
-from kasumi.trust import crl as crl_module
 from kasumi.trust import ocsp as responder
 from kasumi.trust.models import Certificate, CertificateAuthority, RevocationReason
 from kasumi.trust.revocation import revoke
+from tests.trust import foreign
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
 OCSP_REQUEST = "application/ocsp-request"
 Role = CertificateAuthority.Role
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    # The responder and CRL caches are per process; each test has its own database.
-    responder.reset()
-    crl_module.reset()
-    yield
-    responder.reset()
-    crl_module.reset()
 
 
 # -- helpers shared with the CRL and revocation tests ------------------------------------
@@ -257,24 +247,15 @@ def test_unknown_serial_is_unknown(pki):
 
 def foreign_pair(name: x509.Name) -> tuple[x509.Certificate, x509.Certificate]:
     """A CA outside the platform named ``name``, and a leaf it issued."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = datetime.now(UTC)
-
-    def make(subject: x509.Name, ca: bool) -> x509.Certificate:
-        return (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=1))
-            .not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-            .sign(key, hashes.SHA256())
-        )
-
-    issuer = make(name, True)
-    return make(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "leaf")]), False), issuer
+    key = foreign.new_key()
+    common = {"issuer_name": name, "issuer_key": key, "public_key": key.public_key(), "days": 1}
+    issuer = foreign.certificate(name, extensions=foreign.ca_extensions(), **common)
+    leaf = foreign.certificate(
+        foreign.name("leaf"),
+        extensions=((x509.BasicConstraints(ca=False, path_length=None), True),),
+        **common,
+    )
+    return leaf, issuer
 
 
 def test_foreign_issuer_is_unauthorized_even_under_our_name(pki):

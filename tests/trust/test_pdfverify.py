@@ -10,8 +10,7 @@ import pytest
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -24,6 +23,7 @@ from kasumi.trust import pdfverify, sealing
 from kasumi.trust.models import Certificate, RevocationReason
 from kasumi.trust.results import Verdict
 from kasumi.trust.revocation import revoke
+from tests.trust import foreign
 
 DECISION = {
     "document_number": "千代田子発第0007号",
@@ -157,38 +157,26 @@ def test_files_over_the_limit_are_refused_before_parsing():
 
 def _foreign_signer() -> SimpleSigner:
     """A throwaway CA and a seal certificate in 千代田区's name that it issued."""
-    now = datetime.now(UTC)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Kasumi Demo Organisation CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(ca_key, hashes.SHA256())
+    ca_key, key = foreign.new_key(), foreign.new_key()
+    ca_name = foreign.name("Kasumi Demo Organisation CA")
+    ca = foreign.certificate(
+        ca_name,
+        issuer_name=ca_name,
+        issuer_key=ca_key,
+        public_key=ca_key.public_key(),
+        extensions=foreign.ca_extensions(path_length=0),
     )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(
-            x509.Name(
-                [
-                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "千代田区"),
-                    x509.NameAttribute(NameOID.SERIAL_NUMBER, "131016"),
-                    x509.NameAttribute(NameOID.COMMON_NAME, "千代田区"),
-                ]
-            )
-        )
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(ca_key, hashes.SHA256())
+    leaf = foreign.certificate(
+        x509.Name(
+            [
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "千代田区"),
+                x509.NameAttribute(NameOID.SERIAL_NUMBER, "131016"),
+                x509.NameAttribute(NameOID.COMMON_NAME, "千代田区"),
+            ]
+        ),
+        issuer_name=ca_name,
+        issuer_key=ca_key,
+        public_key=key.public_key(),
     )
     der = serialization.Encoding.DER
     return SimpleSigner(

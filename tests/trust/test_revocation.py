@@ -25,15 +25,6 @@ from tests.trust.test_ocsp import request_for
 Role = CertificateAuthority.Role
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    responder.reset()
-    crl.reset()
-    yield
-    responder.reset()
-    crl.reset()
-
-
 def test_event_names_are_the_registrys():
     assert revocation_events.ADDRESS_CHANGED == registry_events.RESIDENT_ADDRESS_CHANGED
     assert revocation_events.MOVED_OUT == registry_events.RESIDENT_MOVED_OUT

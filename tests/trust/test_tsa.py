@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms, core, tsp
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.test import Client
@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from kasumi.trust import oids, revocation, tsa
 from kasumi.trust.keystore import default_keystore
 from kasumi.trust.models import Certificate, CertificateAuthority, RevocationReason, TimeStamp
+from tests.trust import foreign
 
 PEM = serialization.Encoding.PEM
 DATA = "児童手当 認定通知書 第131016-0001号\n".encode()
@@ -442,17 +443,12 @@ def foreign_keys() -> tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]:
 
 
 def foreign_tsu(ca_name: x509.Name, ca_key, tsu_key) -> x509.Certificate:
-    now = datetime.now(UTC)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Someone Else's TSA")]))
-        .issuer_name(ca_name)
-        .public_key(tsu_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(ca_key, hashes.SHA256())
+    return foreign.certificate(
+        foreign.name("Someone Else's TSA"),
+        issuer_name=ca_name,
+        issuer_key=ca_key,
+        public_key=tsu_key.public_key(),
+        extensions=((x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True),),
     )
 
 

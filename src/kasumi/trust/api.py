@@ -6,7 +6,6 @@ session). Verification is public: anyone may check a signature.
 
 from __future__ import annotations
 
-import base64
 import binascii
 from datetime import date, datetime
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from kasumi.core.api_auth import organisation_auth
 from kasumi.core.apierrors import Invalid, ServiceError
 from kasumi.trust import certificates, evidence, pki
 from kasumi.trust.basic4 import BasicFourItems
+from kasumi.trust.issuance import b64url_decode
 from kasumi.trust.models import Certificate, RevocationReason
 from kasumi.trust.verifying import MAX_UPLOAD_BYTES, verify_upload
 
@@ -39,9 +39,8 @@ def _actor(request: HttpRequest) -> Actor:
 
 
 def _b64(value: str, field: str) -> bytes:
-    value = value.strip()
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        return b64url_decode(value)
     except (ValueError, binascii.Error):
         raise Invalid(
             f"{field} is not base64url.", code="invalid_base64", details={"field": field}

@@ -66,6 +66,7 @@ def record(result: VerificationResult, data: bytes, *, object_ref: str = "") -> 
             # verification itself already happened.
             logger.exception("could not produce an OCSP response for the evidence record")
             result.revocation["ocsp"] = "unavailable"
+    summary = result.as_dict()
     return Verification.objects.create(
         object_type=result.object_type,
         object_sha256=hashlib.sha256(data).hexdigest(),
@@ -76,8 +77,8 @@ def record(result: VerificationResult, data: bytes, *, object_ref: str = "") -> 
         signing_time=result.signing_time,
         signing_time_source=result.signing_time_source,
         signer_certificate=certificate,
-        signer=result.as_dict()["signer"] or {},
+        signer=summary["signer"] or {},
         checks=[c._asdict() for c in result.checks],
         ocsp_response=ocsp_der,
-        revocation=result.as_dict()["revocation"],
+        revocation=summary["revocation"],
     )

@@ -24,7 +24,12 @@ from django.db import transaction
 from kasumi.core.apierrors import Invalid
 from kasumi.core.models import Organisation
 from kasumi.trust import pki, profiles
-from kasumi.trust.basic4 import Basic4Error, BasicFourItems, signing_certificate_expiry
+from kasumi.trust.basic4 import (
+    Basic4Error,
+    BasicFourItems,
+    signing_certificate_expiry,
+    subject_alt_name,
+)
 from kasumi.trust.keystore import rsa_padding
 from kasumi.trust.models import Certificate, IssuanceChallenge
 
@@ -154,8 +159,6 @@ def issue_citizen_certificates(
     key = _rsa_key(public_key)
     expires = signing_certificate_expiry(basic4.date_of_birth, now)
     issuance = uuid.uuid4()
-    from kasumi.trust.basic4 import subject_alt_name
-
     with transaction.atomic():
         sign_cert = auth_cert = None
         if signing:

@@ -161,14 +161,6 @@ def _parse_header(protected: str) -> _Header:
     )
 
 
-def _fail(
-    result: VerificationResult, reason: str, check: str, detail: str = ""
-) -> VerificationResult:
-    result.checks.append(Check(check, False, detail))
-    result.reason = reason
-    return result
-
-
 def verify(
     token: str | bytes,
     *,
@@ -191,17 +183,17 @@ def verify(
     # -- structure
     if isinstance(token, bytes):
         if len(token) > MAX_JWS_BYTES:
-            return _fail(result, "jws_too_large", "structure")
+            return result.fail("jws_too_large", "structure")
         try:
             token = token.decode("ascii")
         except UnicodeDecodeError:
-            return _fail(result, "jws_malformed", "structure", "not ASCII")
+            return result.fail("jws_malformed", "structure", "not ASCII")
     token = token.strip()
     if len(token) > MAX_JWS_BYTES:
-        return _fail(result, "jws_too_large", "structure")
+        return result.fail("jws_too_large", "structure")
     parts = token.split(".")
     if len(parts) != 3 or not parts[0] or not parts[2]:
-        return _fail(result, "jws_malformed", "structure", "expected three dot-separated parts")
+        return result.fail("jws_malformed", "structure", "expected three dot-separated parts")
     protected, encoded_payload, encoded_signature = parts
     try:
         signature = _b64url_decode(encoded_signature)
@@ -211,20 +203,20 @@ def verify(
             signed_bytes = payload
             encoded_payload = b64url(payload)
         else:
-            return _fail(result, "jws_malformed", "structure", "detached payload not supplied")
+            return result.fail("jws_malformed", "structure", "detached payload not supplied")
     except (ValueError, binascii.Error):
-        return _fail(result, "jws_malformed", "structure", "bad base64url")
+        return result.fail("jws_malformed", "structure", "bad base64url")
     header = _header(protected)
     if header.reason is not None:
         if header.reason in _STRUCTURE_REASONS:
-            return _fail(result, header.reason, "structure", header.detail)
+            return result.fail(header.reason, "structure", header.detail)
         checks.append(Check("structure", True))
         if header.reason in _ALGORITHM_REASONS:
-            return _fail(result, header.reason, "algorithm", header.detail)
+            return result.fail(header.reason, "algorithm", header.detail)
         checks.append(Check("algorithm", True, header.alg))
-        return _fail(result, header.reason, "certificate", header.detail)
+        return result.fail(header.reason, "certificate", header.detail)
     if payload is not None and signed_bytes != payload:
-        return _fail(result, "payload_mismatch", "payload")
+        return result.fail("payload_mismatch", "payload")
     checks.append(_OK_STRUCTURE)
     alg = header.alg
     checks.append(_OK_ALGORITHM[alg])
@@ -242,23 +234,23 @@ def verify(
             _SHA256,
         )
     except InvalidSignature:
-        return _fail(result, "signature_invalid", "signature")
+        return result.fail("signature_invalid", "signature")
     checks.append(_OK_SIGNATURE)
     result.payload = signed_bytes
 
     # -- chain to the platform root
     if info.error is not None:
-        return _fail(result, info.error, "chain")
+        return result.fail(info.error, "chain")
     assert info.authority is not None
     result.signer = info.signer
     result.issuer_id = info.authority.id
     checks.append(header.chain_ok or Check("chain", True, info.authority.name))
     if info.authority.revoked:
-        return _fail(result, "issuer_revoked", "chain")
+        return result.fail("issuer_revoked", "chain")
 
     # -- key usage
     if not info.can_commit or info.kind not in kinds:
-        return _fail(result, "key_usage_invalid", "key_usage", info.kind)
+        return result.fail("key_usage_invalid", "key_usage", info.kind)
     checks.append(header.key_usage_ok or Check("key_usage", True, info.kind))
 
     # -- validity at signing time
@@ -269,9 +261,9 @@ def verify(
     )
     assert info.not_before is not None and info.not_after is not None
     if when < info.not_before or when < info.authority.not_before:
-        return _fail(result, "certificate_not_yet_valid", "validity")
+        return result.fail("certificate_not_yet_valid", "validity")
     if when > info.not_after or when > info.authority.not_after:
-        return _fail(result, "certificate_expired", "validity")
+        return result.fail("certificate_expired", "validity")
     checks.append(_OK_VALIDITY)
 
     # -- revocation
@@ -288,9 +280,7 @@ def verify(
         # A signature made before the revocation stays valid, unless the key
         # was compromised (then nothing it signed can be trusted).
         if revoked.revoked_at <= when or revoked.reason == RevocationReason.KEY_COMPROMISE:
-            return _fail(
-                result, "certificate_revoked", "revocation", revoked.revoked_at.isoformat()
-            )
+            return result.fail("certificate_revoked", "revocation", revoked.revoked_at.isoformat())
         checks.append(Check("revocation", True, "revoked after signing time"))
     else:
         checks.append(_OK_REVOCATION)
@@ -328,7 +318,7 @@ def verify_timestamped(
         return verify(token, payload=payload, at=at, kinds=kinds)
     except tsa.TimeStampError as exc:
         result = VerificationResult("jws", None, verified_at=at or datetime.now(UTC))
-        return _fail(result, "timestamp_invalid", "timestamp", exc.code)
+        return result.fail("timestamp_invalid", "timestamp", exc.code)
     result = verify(
         token,
         payload=payload,

@@ -319,14 +319,6 @@ def _tst_time(sig: EmbeddedPdfSignature) -> datetime:
 # -- the verdict -----------------------------------------------------------------------
 
 
-def _fail(
-    result: VerificationResult, reason: str, check: str, detail: str = ""
-) -> VerificationResult:
-    result.checks.append(Check(check, False, detail))
-    result.reason = reason
-    return result
-
-
 def _read(data: bytes) -> tuple[PdfFileReader, list[EmbeddedPdfSignature]]:
     head = data[:1024].lstrip()
     if not head.startswith(b"%PDF-"):
@@ -374,19 +366,19 @@ def verify_pdf(data: bytes, *, at: datetime | None = None) -> VerificationResult
 
     # -- structure
     if len(data) > MAX_PDF_BYTES:
-        return _fail(result, "file_too_large", "structure", f"{len(data)} bytes")
+        return result.fail("file_too_large", "structure", f"{len(data)} bytes")
     try:
         reader, sigs = _read(data)
     except _Malformed as exc:
-        return _fail(result, "pdf_malformed", "structure", str(exc))
+        return result.fail("pdf_malformed", "structure", str(exc))
     checks.append(Check("structure", True, f"{len(data)} bytes"))
 
     regular = [s for s in sigs if s.sig_object_type == "/Sig"]
     doc_timestamps = [s for s in sigs if s.sig_object_type == "/DocTimeStamp"]
     if not regular:
-        return _fail(result, "pdf_not_signed", "signatures", f"{len(doc_timestamps)} time-stamps")
+        return result.fail("pdf_not_signed", "signatures", f"{len(doc_timestamps)} time-stamps")
     if len(sigs) > MAX_SIGNATURES:
-        return _fail(result, "pdf_malformed", "signatures", f"{len(sigs)} signatures")
+        return result.fail("pdf_malformed", "signatures", f"{len(sigs)} signatures")
     checks.append(
         Check(
             "signatures", True, f"{len(regular)} signature(s), {len(doc_timestamps)} time-stamp(s)"
@@ -399,7 +391,7 @@ def verify_pdf(data: bytes, *, at: datetime | None = None) -> VerificationResult
         has_dss = _read_dss(reader, evidence)
         platform_certs = _platform_certificates(sigs)
     except Exception as exc:
-        return _fail(result, "pdf_malformed", "structure", f"unreadable DSS or CMS: {exc}"[:200])
+        return result.fail("pdf_malformed", "structure", f"unreadable DSS or CMS: {exc}"[:200])
     _current_data(evidence, platform_certs)
     result.revocation = evidence.describe()
 
@@ -425,25 +417,25 @@ def verify_pdf(data: bytes, *, at: datetime | None = None) -> VerificationResult
     for index, (sig, status) in enumerate(outcome.timestamps):
         name = f"document_timestamp:{sig.field_name}"
         if isinstance(status, Exception):
-            return _fail(result, "timestamp_invalid", name, str(status)[:200])
+            return result.fail("timestamp_invalid", name, str(status)[:200])
         if not status.intact:
-            return _fail(result, "pdf_modified", name, "the time-stamped bytes were changed")
+            return result.fail("pdf_modified", name, "the time-stamped bytes were changed")
         if not status.valid or not status.trusted:
-            return _fail(result, "timestamp_invalid", name, "the time-stamp does not verify")
+            return result.fail("timestamp_invalid", name, "the time-stamp does not verify")
         problem = _modification_problem(status)
         if problem is not None:
-            return _fail(result, "pdf_modified", name, problem)
+            return result.fail("pdf_modified", name, problem)
         tsu = status.signing_cert
         current = evidence.current_status.get(tsu.dump())
         if current is None:
-            return _fail(result, "timestamp_invalid", name, "not a platform TSU")
+            return result.fail("timestamp_invalid", name, "not a platform TSU")
         revoked = _revoked(current, status.timestamp)
         if revoked is not None:
-            return _fail(result, "timestamp_invalid", name, f"TSU {revoked}")
+            return result.fail("timestamp_invalid", name, f"TSU {revoked}")
         # The newest time-stamp carries the chain: once its TSU certificate
         # expires the document needs a new one (add_document_timestamp).
         if index == len(outcome.timestamps) - 1 and tsu.not_valid_after < when:
-            return _fail(result, "timestamp_invalid", name, "the TSU certificate has expired")
+            return result.fail("timestamp_invalid", name, "the TSU certificate has expired")
         stamp_times.append(status.timestamp)
         checks.append(Check(name, True, status.timestamp.isoformat()))
     result.extra["document_timestamps"] = [t.isoformat() for t in stamp_times]
@@ -474,17 +466,17 @@ def _judge_seal(
     checks = result.checks
     name = sig.field_name or "signature"
     if isinstance(validated, Exception):
-        _fail(result, "signature_invalid", "integrity", f"{name}: {validated}"[:200])
+        result.fail("signature_invalid", "integrity", f"{name}: {validated}"[:200])
         return True
     status = validated.api_status
     if status is None:
         reason = _ADES_REASONS.get(validated.ades_subindic, "signature_invalid")
-        _fail(result, reason, "ltv", f"{name}: {validated.ades_subindic}")
+        result.fail(reason, "ltv", f"{name}: {validated.ades_subindic}")
         return True
 
     # -- integrity: the bytes and the CMS signature
     if not status.intact or not status.valid:
-        _fail(result, "signature_invalid", "integrity", name)
+        result.fail("signature_invalid", "integrity", name)
         return True
     checks.append(Check("integrity", True, f"{name}: {status.md_algorithm}"))
 
@@ -494,7 +486,7 @@ def _judge_seal(
     if info.signer is not None:
         result.signer = info.signer
     if info.error is not None or info.authority is None:
-        _fail(result, info.error or "unknown_issuer", "chain", cert.issuer.rfc4514_string()[:200])
+        result.fail(info.error or "unknown_issuer", "chain", cert.issuer.rfc4514_string()[:200])
         return True
     result.issuer_id = info.authority.id
     checks.append(Check("chain", True, info.authority.name))
@@ -502,10 +494,10 @@ def _judge_seal(
     if current is not None:
         result.revocation["signer"] = {k: _plain(v) for k, v in current.items()}
     if info.authority.revoked:
-        _fail(result, "issuer_revoked", "chain", info.authority.name)
+        result.fail("issuer_revoked", "chain", info.authority.name)
         return True
     if not info.can_commit or info.kind not in SIGNING_KINDS:
-        _fail(result, "key_usage_invalid", "key_usage", info.kind)
+        result.fail("key_usage_invalid", "key_usage", info.kind)
         return True
     checks.append(Check("key_usage", True, info.kind))
 
@@ -514,7 +506,7 @@ def _judge_seal(
     if problem is None and broken_after:
         problem = f"bytes changed under document time-stamp {broken_after[0]}"
     if problem is not None:
-        _fail(result, "pdf_modified", "modifications", problem)
+        result.fail("pdf_modified", "modifications", problem)
         return True
     level = status.modification_level
     checks.append(Check("modifications", True, level.name.lower() if level is not None else "none"))
@@ -524,7 +516,7 @@ def _judge_seal(
     signing_time: datetime
     if ts is not None:
         if not ts.intact or not ts.valid or not ts.trusted:
-            _fail(result, "timestamp_invalid", "signature_timestamp", name)
+            result.fail("timestamp_invalid", "signature_timestamp", name)
             return True
         signing_time, source = ts.timestamp, "timestamp"
         checks.append(Check("signature_timestamp", True, ts.timestamp.isoformat()))
@@ -539,7 +531,7 @@ def _judge_seal(
     if indication != AdESPassed.OK:
         reason = _ADES_REASONS.get(indication, "signature_invalid")
         label = getattr(indication, "name", str(indication))
-        _fail(result, reason, "ltv", f"{label}: {validated.failure_msg or ''}"[:200])
+        result.fail(reason, "ltv", f"{label}: {validated.failure_msg or ''}"[:200])
         return True
     checks.append(
         Check("ltv", True, f"proof of existence {validated.best_signature_time.isoformat()}")
@@ -547,11 +539,11 @@ def _judge_seal(
 
     # -- the platform's revocation rule, on current data
     if current is None:
-        _fail(result, "revocation_unavailable", "revocation", "no current OCSP response")
+        result.fail("revocation_unavailable", "revocation", "no current OCSP response")
         return True
     revoked = _revoked(current, signing_time)
     if revoked is not None:
-        _fail(result, "certificate_revoked", "revocation", revoked)
+        result.fail("certificate_revoked", "revocation", revoked)
         return True
     checks.append(
         Check(

@@ -145,6 +145,12 @@ class VerificationResult:
     def valid(self) -> bool:
         return self.reason is None
 
+    def fail(self, reason: str, check: str, detail: str = "") -> VerificationResult:
+        """Record the failed ``check`` and its ``reason`` (a code from REASONS); returns self."""
+        self.checks.append(Check(check, False, detail))
+        self.reason = reason
+        return self
+
     @property
     def verdict(self) -> Verdict:
         return verdict_for(self.reason)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from kasumi.trust import jws
-from kasumi.trust.results import Check, VerificationResult
+from kasumi.trust.results import VerificationResult
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -29,9 +29,7 @@ def verify_upload(
 ) -> VerificationResult:
     at = at or datetime.now(UTC)
     if len(data) > MAX_UPLOAD_BYTES:
-        result = VerificationResult("unknown", "file_too_large", verified_at=at)
-        result.checks.append(Check("size", False))
-        return result
+        return VerificationResult("unknown", None, verified_at=at).fail("file_too_large", "size")
     kind = sniff(data)
     if kind == "pdf":
         from kasumi.trust import pdfverify
@@ -39,6 +37,4 @@ def verify_upload(
         return pdfverify.verify_pdf(data, at=at)
     if kind == "jws":
         return jws.verify(data, payload=detached_payload, at=at)
-    result = VerificationResult("unknown", "unsupported_format", verified_at=at)
-    result.checks.append(Check("format", False))
-    return result
+    return VerificationResult("unknown", None, verified_at=at).fail("unsupported_format", "format")

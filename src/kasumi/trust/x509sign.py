@@ -11,6 +11,7 @@ they are.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
@@ -28,22 +29,33 @@ def _placeholder_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+def _resigned(
+    draft_der: bytes, spec: Any, tbs_field: str, signature_field: str, key: KeyRef
+) -> bytes:
+    """``draft_der`` (TBS, algorithm, signature) with the signature made by ``key``."""
+    draft = spec.load(draft_der)
+    tbs = draft[tbs_field]
+    return bytes(
+        spec(
+            {
+                tbs_field: tbs,
+                "signature_algorithm": draft["signature_algorithm"],
+                signature_field: key.sign(tbs.dump()),
+            }
+        ).dump()
+    )
+
+
 def sign_certificate(builder: x509.CertificateBuilder, key: KeyRef) -> x509.Certificate:
     private = key.private_key()
     if private is not None:
         return builder.sign(private, hashes.SHA256())
-    draft = asn1_x509.Certificate.load(
-        builder.sign(_placeholder_key(), hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    draft = builder.sign(_placeholder_key(), hashes.SHA256()).public_bytes(
+        serialization.Encoding.DER
     )
-    tbs = draft["tbs_certificate"]
-    signed = asn1_x509.Certificate(
-        {
-            "tbs_certificate": tbs,
-            "signature_algorithm": draft["signature_algorithm"],
-            "signature_value": key.sign(tbs.dump()),
-        }
+    return x509.load_der_x509_certificate(
+        _resigned(draft, asn1_x509.Certificate, "tbs_certificate", "signature_value", key)
     )
-    return x509.load_der_x509_certificate(signed.dump())
 
 
 def sign_crl(
@@ -52,18 +64,12 @@ def sign_crl(
     private = key.private_key()
     if private is not None:
         return builder.sign(private, hashes.SHA256())
-    draft = asn1_crl.CertificateList.load(
-        builder.sign(_placeholder_key(), hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    draft = builder.sign(_placeholder_key(), hashes.SHA256()).public_bytes(
+        serialization.Encoding.DER
     )
-    tbs = draft["tbs_cert_list"]
-    signed = asn1_crl.CertificateList(
-        {
-            "tbs_cert_list": tbs,
-            "signature_algorithm": draft["signature_algorithm"],
-            "signature": key.sign(tbs.dump()),
-        }
+    return x509.load_der_x509_crl(
+        _resigned(draft, asn1_crl.CertificateList, "tbs_cert_list", "signature", key)
     )
-    return x509.load_der_x509_crl(signed.dump())
 
 
 def sign_ocsp(
