@@ -72,6 +72,9 @@ def shot(page, name: str) -> None:
 
 def check_accessibility_basics(page, lang: str) -> None:
     """Facts of the rendered DOM: html lang, one h1, labelled fields, captioned tables."""
+    # After a click that navigates, the URL can change before the new document
+    # exists; reading the DOM then finds no documentElement.
+    page.wait_for_load_state("load")
     facts = page.evaluate(
         """() => {
           const fields = [...document.querySelectorAll('input, select, textarea')]
